@@ -1,0 +1,52 @@
+-- churn_callback_list for business date D (意愿流失专项 callback list).
+-- Bound: :business_date (D), :hist_start (D - cooldown_days, 00:00), :d_end (D+1 00:00).
+-- A churned (user, merchant) pair of D is listed unless the same pair also churned on any day of
+-- [D - cooldown_days, D): nobody is phoned twice in a week. Derived from source only, so backfills
+-- in any order give the same lists.
+INSERT INTO churn_callback_list (
+    business_date, user_pin, phone_masked, merchant_id, merchant_name, shop_id, store_name, city,
+    first_trial_at, trial_count, max_trial_amount
+)
+WITH
+{% include "churn/_churned_pairs.sql" %},
+users AS (
+    SELECT user_pin, phone
+    FROM (
+        SELECT u.user_pin, NULLIF(TRIM(u.phone), '') AS phone,
+               ROW_NUMBER() OVER (PARTITION BY u.user_pin
+                                  ORDER BY CASE WHEN NULLIF(TRIM(u.phone), '') IS NULL THEN 1 ELSE 0 END,
+                                           u.phone) AS rn
+        FROM dim_user u
+        WHERE u.user_pin IS NOT NULL
+    ) x
+    WHERE rn = 1
+)
+SELECT
+    CAST(:business_date AS DATE)                           AS business_date,
+    c.user_pin,
+    CASE
+        WHEN u.phone IS NULL THEN NULL
+        WHEN LENGTH(u.phone) >= 7
+            THEN SUBSTR(u.phone, 1, 3) || '****' || SUBSTR(u.phone, LENGTH(u.phone) - 3, 4)
+        ELSE '****'
+    END                                                    AS phone_masked,
+    c.merchant_id,
+    s.merchant_name,
+    c.shop_id,
+    s.store_name,
+    COALESCE(cal.city, s.city)                             AS city,
+    c.first_trial_at,
+    c.n_trials                                             AS trial_count,
+    c.max_amount                                           AS max_trial_amount
+FROM churned c
+JOIN stores s ON s.shop_id = c.shop_id
+LEFT JOIN users u ON u.user_pin = c.user_pin
+LEFT JOIN dim_store_calibrated cal ON cal.shop_id = c.shop_id
+WHERE c.trial_day = CAST(:business_date AS DATE)
+  AND NOT EXISTS (
+      SELECT 1
+      FROM churned e
+      WHERE e.user_pin = c.user_pin
+        AND e.merchant_id = c.merchant_id
+        AND e.trial_day < c.trial_day
+  )

@@ -1,0 +1,106 @@
+"""dq_check_results rows and robust expected bands (weekday-aware anomaly detection).
+
+A band is learned from a short history of the same weekday (e.g. the last four Tuesdays):
+expected = median, half-width = max(floor, k * 1.4826 * MAD), where MAD is the median absolute
+deviation (1.4826 scales it to a standard deviation for normal data). A deviation under the floor is
+never an anomaly; a history shorter than ``min_history`` gives a pass with a note, never an alarm.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+STATUSES = ("pass", "warn", "fail")
+
+
+@dataclass(frozen=True)
+class Band:
+    expected: float | None
+    low: float | None
+    high: float | None
+    history: int
+    note: str = ""
+
+    @property
+    def known(self) -> bool:
+        return self.expected is not None
+
+    def contains(self, value: float) -> bool:
+        return not self.known or (self.low <= value <= self.high)
+
+    def describe(self, fmt: str = "{:.4g}") -> str:
+        if not self.known:
+            return self.note or "no band"
+        return f"[{fmt.format(self.low)}, {fmt.format(self.high)}] (expected {fmt.format(self.expected)}, n={self.history})"
+
+
+def robust_band(history: Sequence[float], *, abs_floor: float = 0.0, rel_floor: float = 0.0,
+                k: float = 3.0, min_history: int = 3) -> Band:
+    """Band from past values. ``abs_floor``/``rel_floor``: deviations under this (absolute, or as a
+    fraction of the expected value) are never anomalies."""
+    values = [float(v) for v in history if v is not None]
+    if len(values) < min_history:
+        return Band(None, None, None, len(values),
+                    note=f"history too short to predict ({len(values)} of {min_history} points needed)")
+    med = statistics.median(values)
+    mad = statistics.median(abs(v - med) for v in values)
+    half = max(k * 1.4826 * mad, abs_floor, rel_floor * abs(med))
+    return Band(med, med - half, med + half, len(values))
+
+
+@dataclass
+class CheckResult:
+    """One row of ``dq_check_results``."""
+
+    check_name: str
+    business_date: dt.date
+    subject: str | None
+    metric: str
+    value: float | None
+    threshold: str | None
+    status: str
+    detail: str = ""
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
+
+    def as_params(self, checked_at: dt.datetime) -> dict[str, Any]:
+        d = asdict(self)
+        d["value"] = None if self.value is None else float(self.value)
+        d["checked_at"] = checked_at
+        return d
+
+
+def write_results(wh: Any, check_names: Iterable[str], business_date: dt.date,
+                  results: Sequence[CheckResult]) -> int:
+    """Atomically replace the rows of these check names for the date by ``results``."""
+    import pendulum
+
+    checked_at = pendulum.now("Asia/Shanghai").naive().replace(microsecond=0)
+    names = list(dict.fromkeys(check_names))
+    with wh.transaction():
+        for name in names:
+            wh.execute("common/delete_rows.sql", {"key_check_name": name, "key_business_date": business_date},
+                       table="dq_check_results", key_columns=["check_name", "business_date"])
+        for r in results:
+            if r.check_name not in names:
+                raise ValueError(f"result of check {r.check_name!r} not among {names}")
+            wh.execute("common/insert_check_result.sql", r.as_params(checked_at))
+    return len(results)
+
+
+def findings(results: Iterable[CheckResult]) -> list[CheckResult]:
+    """The warn and fail rows (what gets alerted)."""
+    return [r for r in results if r.status in ("warn", "fail")]
+
+
+def rows_by(rows: Iterable[Mapping[str, Any]], key: str) -> dict[Any, list[Mapping[str, Any]]]:
+    out: dict[Any, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        out.setdefault(row[key], []).append(row)
+    return out
