@@ -33,6 +33,10 @@ os.environ.setdefault("AIRFLOW_CONN_WAREHOUSE", '{"conn_type": "duckdb", "host":
 (_SESSION_DIR / "airflow").mkdir(parents=True, exist_ok=True)
 sys.path.insert(0, str(ROOT / "plugins"))
 
+# Importing the task SDK configures Airflow's logging (it replaces the root handlers): do it once,
+# here, so that pytest's per-test log capture (caplog) is not thrown away by a later first import.
+import airflow.sdk  # noqa: E402,F401
+
 VENV_BIN = Path(sys.executable).parent
 PG_DSN = os.environ.get("OUTFIELD_TEST_PG_DSN", "host=127.0.0.1 port=5432 dbname=test user=postgres")
 

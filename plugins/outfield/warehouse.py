@@ -244,7 +244,7 @@ class Warehouse:
     def query_sql(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict]:
         cur = self._run(sql, params or {})
         cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, row)) for row in cur.fetchall()]
+        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
     def query_df(self, sql_file: str, params: Mapping[str, Any] | None = None, **template_vars: Any):
         import pandas as pd

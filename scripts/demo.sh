@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# make demo: the embedded default (DuckDB warehouse, SQLite metadata, LocalExecutor) with demo data.
+# Called by the Makefile, which exports AIRFLOW_HOME, the folders and the warehouse connection.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN="$PWD/.venv/bin"
+export PATH="$BIN:$PATH"
+mkdir -p "$AIRFLOW_HOME" "$OUTFIELD_DATA_DIR"
+
+# Yesterday in Asia/Shanghai is the business date of today's 08:00 run.
+read -r YESTERDAY LOGICAL <<<"$(python - <<'PY'
+import pendulum
+now = pendulum.now("Asia/Shanghai")
+print(now.subtract(days=1).to_date_string(), now.start_of("day").add(hours=8).in_timezone("UTC").to_iso8601_string())
+PY
+)"
+
+echo "== 1/4 demo warehouse (data up to $YESTERDAY) -> $OUTFIELD_DATA_DIR/warehouse.duckdb"
+python -m outfield.demo --users "${DEMO_USERS:-20000}" --days "${DEMO_DAYS:-60}" --end "$YESTERDAY" --seed 42
+
+echo "== 2/4 Airflow metadata (SQLite) and the warehouse pool"
+airflow db migrate >/dev/null
+airflow pools set warehouse 1 "DuckDB allows one writing process: warehouse tasks take this one slot" >/dev/null
+
+# Login: SimpleAuthManager user admin; its password is generated once and kept in AIRFLOW_HOME.
+PASSWORDS="$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated"
+[ -s "$PASSWORDS" ] || python -c "import json,secrets; print(json.dumps({'admin': secrets.token_urlsafe(12)}))" >"$PASSWORDS"
+
+echo "== 3/4 churn_callback_daily for business date $YESTERDAY (logical date $LOGICAL)"
+airflow dags reserialize >/dev/null 2>&1 || true
+OUTFIELD_DEADLINE_ALERTS=off airflow dags test churn_callback_daily "$LOGICAL" >"$AIRFLOW_HOME/demo-churn-run.log" 2>&1 \
+  || { echo "the demo run failed; see $AIRFLOW_HOME/demo-churn-run.log"; tail -30 "$AIRFLOW_HOME/demo-churn-run.log"; exit 1; }
+for d in $(airflow dags list -o plain 2>/dev/null | awk 'NR>1{print $1}'); do airflow dags unpause "$d" >/dev/null 2>&1 || true; done
+echo "   export:  $OUTFIELD_DATA_DIR/exports/churn_callback_list/$YESTERDAY.csv"
+echo "   outbox:  $OUTFIELD_DATA_DIR/alerts/outbox.jsonl (Slack is not connected: alerts land here)"
+
+echo "== 4/4 Airflow on http://localhost:8080  (login: admin / $(python -c "import json;print(json.load(open('$PASSWORDS'))['admin'])"))"
+echo "   Ctrl-C stops everything."
+trap 'kill 0 2>/dev/null; wait' INT TERM
+airflow standalone &
+wait
