@@ -1,0 +1,81 @@
+"""churn_rate findings: D's rate per merchant against the band of its recent same weekdays.
+
+D = 2026-06-10 (Wednesday); history = the 4 previous Wednesdays. Bands worked out by hand:
+- Apple: 1 of 10 churned on each past Wednesday -> median 0.10, MAD 0 -> band 0.10 ± 0.05 (the 5-point
+  floor); D has 5 of 10 = 0.50 -> outside -> warn.
+- 联想: same history; D has 1 of 10 = 0.10 -> inside -> pass. A rate of 0.14 would also pass (< 5 points).
+- 大疆: no history at all -> "history too short" -> pass, never an alarm.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from outfield import churn
+from tests.helpers import insert
+
+D = dt.date(2026, 6, 10)
+STORES = [
+    dict(shop_id=f"S_{m}", store_name=f"{m} 店", merchant_id=m, merchant_name=name, channel="offline",
+         address=None, city="北京")
+    for m, name in (("M_APPLE", "Apple"), ("M_LENOVO", "联想"), ("M_DJI", "大疆"))
+]
+
+
+def day_rows(merchant: str, day: dt.date, users: int, churned: int):
+    trials, orders = [], []
+    for i in range(users):
+        user = f"u_{merchant}_{day:%m%d}_{i}"
+        at = dt.datetime.combine(day, dt.time(10, 0))
+        trials.append(dict(trial_id=f"T_{user}", user_pin=user, shop_id=f"S_{merchant}", trial_at=at,
+                           amount=1000.0, result="pass", reject_reason=None))
+        if i >= churned:
+            orders.append(dict(order_id=f"O_{user}", txn_id=None, user_pin=user, shop_id=f"S_{merchant}",
+                               paid_at=at + dt.timedelta(minutes=30), amount=1000.0, category="手机",
+                               gross_margin=10.0))
+    return trials, orders
+
+
+@pytest.fixture()
+def history(wh):
+    insert(wh, "dim_store", STORES)
+    trials, orders = [], []
+    for weeks_back in range(1, 5):
+        day = D - dt.timedelta(days=7 * weeks_back)
+        for m in ("M_APPLE", "M_LENOVO"):
+            t, o = day_rows(m, day, 10, 1)
+            trials += t
+            orders += o
+        # other weekdays must not count: a terrible Tuesday for Apple
+        t, o = day_rows("M_APPLE", day - dt.timedelta(days=1), 10, 9)
+        trials += t
+        orders += o
+    for m, churned in (("M_APPLE", 5), ("M_LENOVO", 1), ("M_DJI", 3)):
+        t, o = day_rows(m, D, 10, churned)
+        trials += t
+        orders += o
+    insert(wh, "fact_trial", trials)
+    insert(wh, "fact_order", orders)
+    return wh
+
+
+def test_rate_outside_weekday_band_is_a_finding(history):
+    churn.build(history, D, cooldown_days=7)
+    results = {r.subject: r for r in churn.churn_rate_findings(history, D)}
+    assert set(results) == {"M_APPLE", "M_LENOVO", "M_DJI"}
+    apple = results["M_APPLE"]
+    assert apple.status == "warn" and apple.value == pytest.approx(0.5)
+    assert "outside the band [5.0%, 15.0%]" in apple.detail
+    assert results["M_LENOVO"].status == "pass" and results["M_LENOVO"].value == pytest.approx(0.1)
+    assert results["M_DJI"].status == "pass" and "too short" in results["M_DJI"].detail
+
+    stored = history.query_sql("SELECT subject, status, value FROM dq_check_results "
+                               "WHERE check_name = 'churn_rate' AND business_date = :d ORDER BY subject", {"d": D})
+    assert [(r["subject"], r["status"]) for r in stored] == [
+        ("M_APPLE", "warn"), ("M_DJI", "pass"), ("M_LENOVO", "pass")]
+    # re-running replaces the rows
+    churn.churn_rate_findings(history, D)
+    again = history.query_sql("SELECT COUNT(*) AS n FROM dq_check_results WHERE check_name = 'churn_rate'")
+    assert again[0]["n"] == 3
