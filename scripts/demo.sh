@@ -30,6 +30,14 @@ echo "== 3/4 churn_callback_daily for business date $YESTERDAY (logical date $LO
 airflow dags reserialize >/dev/null 2>&1 || true
 OUTFIELD_DEADLINE_ALERTS=off airflow dags test churn_callback_daily "$LOGICAL" >"$AIRFLOW_HOME/demo-churn-run.log" 2>&1 \
   || { echo "the demo run failed; see $AIRFLOW_HOME/demo-churn-run.log"; tail -30 "$AIRFLOW_HOME/demo-churn-run.log"; exit 1; }
+TODAY=$(python -c 'import pendulum; print(pendulum.now("Asia/Shanghai").to_date_string())')
+echo "   crowd build of campaign c618_dandan_fan as of $YESTERDAY and $TODAY (the second shows changes)"
+for d in "$YESTERDAY" "$TODAY"; do
+  OUTFIELD_DEADLINE_ALERTS=off airflow dags test campaign_crowd_c618_dandan_fan -c "{\"as_of_date\": \"$d\"}" \
+    >>"$AIRFLOW_HOME/demo-crowd-run.log" 2>&1 \
+    || { echo "the demo crowd build failed; see $AIRFLOW_HOME/demo-crowd-run.log"; tail -30 "$AIRFLOW_HOME/demo-crowd-run.log"; exit 1; }
+done
+echo "   crowd:   $OUTFIELD_DATA_DIR/exports/crowds/c618_dandan_fan/$TODAY.csv"
 for d in $(airflow dags list -o plain 2>/dev/null | awk 'NR>1{print $1}'); do airflow dags unpause "$d" >/dev/null 2>&1 || true; done
 echo "   export:  $OUTFIELD_DATA_DIR/exports/churn_callback_list/$YESTERDAY.csv"
 echo "   outbox:  $OUTFIELD_DATA_DIR/alerts/outbox.jsonl (Slack is not connected: alerts land here)"

@@ -1,0 +1,2 @@
+-- The warehouse database, next to the Airflow metadata database, in the compose PostgreSQL.
+CREATE DATABASE warehouse;
