@@ -51,10 +51,12 @@ demo: setup
 
 test: setup-dev
 	$(BIN)/ruff check dags plugins tests benchmarks
+	$(BIN)/ruff check --preview --select AIR dags plugins
 	$(BIN)/python -m pytest
 
 lint: setup-dev
 	$(BIN)/ruff check dags plugins tests benchmarks
+	$(BIN)/ruff check --preview --select AIR dags plugins
 
 lock: | $(BIN)/uv
 	$(BIN)/uv pip compile -q requirements.in --python-version 3.11 -o requirements.txt

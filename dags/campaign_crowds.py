@@ -57,7 +57,7 @@ def crowd_dag(campaign: campaigns.Campaign):
                 raise AirflowFailException(plan.reason)
             return plan.as_of.isoformat()
 
-        @task(pool=WAREHOUSE_POOL)
+        @task(pool=WAREHOUSE_POOL, multiple_outputs=False)
         def build_crowd(as_of: str) -> dict:
             """Replace the build's crowd_membership and crowd_summary rows in one transaction."""
             from outfield import crowds

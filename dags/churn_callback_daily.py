@@ -94,7 +94,7 @@ def churn_callback_daily():
         pool=WAREHOUSE_POOL,
     )
 
-    @task(pool=WAREHOUSE_POOL)
+    @task(pool=WAREHOUSE_POOL, multiple_outputs=False)
     def build_list(**context) -> dict:
         """Replace D's churn_callback_list and churn_daily_stats rows in one transaction."""
         from outfield import churn

@@ -88,7 +88,7 @@ CHECK_TASKS = ("store_city", "funnel_monotonic", "source_freshness_volume", "pri
     },
 )
 def data_calibration_daily():
-    @task(pool=WAREHOUSE_POOL)
+    @task(pool=WAREHOUSE_POOL, multiple_outputs=False)
     def store_city(**context) -> dict:
         """Rebuild dim_store_calibrated; per merchant the order amount share at stores without a city."""
         from outfield import calibration
@@ -112,7 +112,7 @@ def data_calibration_daily():
         pool=WAREHOUSE_POOL,
     )
 
-    @task(pool=WAREHOUSE_POOL)
+    @task(pool=WAREHOUSE_POOL, multiple_outputs=False)
     def funnel_monotonic(**context) -> dict:
         """Per shop-day: passing-trial users >= transacting users >= ordering users."""
         from outfield import calibration
@@ -123,7 +123,7 @@ def data_calibration_daily():
         with Warehouse.from_connection() as wh:
             return calibration.summary(calibration.check_funnel(wh, d))
 
-    @task(pool=WAREHOUSE_POOL)
+    @task(pool=WAREHOUSE_POOL, multiple_outputs=False)
     def source_freshness_volume(**context) -> dict:
         """Each fact table has rows for D, as many as its recent same weekdays predict."""
         from outfield import calibration
@@ -134,7 +134,7 @@ def data_calibration_daily():
         with Warehouse.from_connection() as wh:
             return calibration.summary(calibration.check_freshness_volume(wh, d))
 
-    @task(pool=WAREHOUSE_POOL)
+    @task(pool=WAREHOUSE_POOL, multiple_outputs=False)
     def primary_key_not_null(**context) -> dict:
         """Unique primary keys and required columns (facts: rows of D; dimensions: whole table)."""
         from outfield import calibration
@@ -145,7 +145,7 @@ def data_calibration_daily():
         with Warehouse.from_connection() as wh:
             return calibration.summary(calibration.check_keys_and_nulls(wh, d))
 
-    @task(pool=WAREHOUSE_POOL)
+    @task(pool=WAREHOUSE_POOL, multiple_outputs=False)
     def gross_margin_floor(**context) -> dict:
         """Per merchant: 7-day gross margin against its configured floor (north-star guardrail)."""
         from outfield import calibration
@@ -156,7 +156,7 @@ def data_calibration_daily():
         with Warehouse.from_connection() as wh:
             return calibration.summary(calibration.check_gross_margin(wh, d))
 
-    @task(pool=WAREHOUSE_POOL, trigger_rule=TriggerRule.ALL_DONE)
+    @task(pool=WAREHOUSE_POOL, trigger_rule=TriggerRule.ALL_DONE, multiple_outputs=False)
     def alert_findings(**context) -> dict:
         """One Slack message with every new warn/fail finding of D; fails the run if a check could not run."""
         from airflow.sdk.exceptions import AirflowFailException
