@@ -79,7 +79,7 @@ PIPELINE = "redpacket_funnel_weekly"
     },
 )
 def redpacket_funnel_weekly():
-    @task(pool=WAREHOUSE_POOL)
+    @task(pool=WAREHOUSE_POOL, multiple_outputs=False)
     def build_funnel(**context) -> dict:
         """Replace the week's redpacket_funnel_weekly rows in one transaction."""
         from outfield import redpacket
@@ -93,7 +93,7 @@ def redpacket_funnel_weekly():
               f"source defects {summary['defects']}")
         return summary
 
-    @task(pool=WAREHOUSE_POOL)
+    @task(pool=WAREHOUSE_POOL, multiple_outputs=False)
     def render_dashboard(summary: dict, **context) -> dict:
         """Write dashboards/redpacket/<week>.html (self-contained), the chart page for Slack, the index."""
         from outfield import alerts
@@ -108,25 +108,13 @@ def redpacket_funnel_weekly():
         print(f"dashboard {result['html']} ({result['weeks_available']} weeks available)")
         return result
 
-    @task
+    @task(multiple_outputs=False)
     def send_digest(summary: dict, dashboard: dict, **context) -> dict:
         """Slack: the headline numbers, then the funnel chart as PNG (skipped without a Chromium)."""
-        from outfield import alerts, redpacket
+        from outfield import alerts
         from outfield.dashboard import publish
 
-        text = redpacket.digest_text(summary, dashboard, link=alerts.run_link(context),
-                                     dashboard_url=publish.dashboard_url(summary["week_start"]))
-        status = {"digest": alerts.send_alert(PIPELINE, text, kind="digest")}
-        png, why = publish.render_png(dashboard["chart_html"], summary["week_start"])
-        if png is None:
-            print(f"Funnel PNG skipped: {why}. The text digest was sent without it.")
-            status["png"] = f"skipped: {why}"
-        else:
-            status["png"] = alerts.upload_file(
-                PIPELINE, png, f"红包码 funnel by merchant {dashboard['iso_week']}",
-                f"红包码看板 {dashboard['iso_week']}: funnel by merchant "
-                f"({summary['week_start']} – {summary['week_end']})")
-        return status
+        return publish.send_digest(PIPELINE, summary, dashboard, alerts.run_link(context))
 
     summary = build_funnel()
     dashboard = render_dashboard(summary)

@@ -80,14 +80,14 @@ def _week(context) -> str:
     },
 )
 def weekly_report():
-    @task
+    @task(multiple_outputs=False)
     def pipeline_docs() -> dict:
         """Title and 背景和目的 of every DAG, parsed from dags/ (DagBag)."""
         from outfield import weekly_report
 
         return weekly_report.pipeline_docs()
 
-    @task
+    @task(multiple_outputs=False)
     def run_history(**context) -> dict:
         """The week's runs of every DAG from the Airflow REST API (connection airflow_api)."""
         from outfield import weekly_report
@@ -98,7 +98,7 @@ def weekly_report():
               f"{len(history['runs'])} runs")
         return history
 
-    @task(pool=WAREHOUSE_POOL)
+    @task(pool=WAREHOUSE_POOL, multiple_outputs=False)
     def collect_outputs(**context) -> dict:
         """The week's numbers from the pipelines' output tables."""
         from outfield import weekly_report
@@ -108,20 +108,16 @@ def weekly_report():
         with Warehouse.from_connection() as wh:
             return weekly_report.collect_outputs(wh, parse_date(_week(context)))
 
-    @task
+    @task(multiple_outputs=False)
     def write_report(docs: dict, history: dict, outputs: dict, **context) -> dict:
         """reports/weekly/<week_start>.md and the Slack message."""
-        from outfield import alerts, weekly_report
+        from outfield import weekly_report
         from outfield.dates import parse_date
 
-        week_start = parse_date(_week(context))
         generated = pendulum.now(TIMEZONE).strftime("%Y-%m-%d %H:%M Asia/Shanghai")
-        markdown = weekly_report.compose(week_start, docs, history, outputs, generated_at=generated)
-        path = weekly_report.write_report(week_start, markdown)
-        text = weekly_report.compose(week_start, docs, history, outputs, slack=True, generated_at=generated)
-        status = alerts.send_alert(PIPELINE, f"{text}\nReport file: {path}", kind="weekly_report")
-        print(f"weekly report {path} ({len(markdown)} characters); Slack: {status}")
-        return {"path": str(path), "slack": status}
+        result = weekly_report.publish(parse_date(_week(context)), docs, history, outputs, generated_at=generated)
+        print(f"weekly report {result['path']} ({result['characters']} characters); Slack: {result['slack']}")
+        return result
 
     write_report(pipeline_docs(), run_history(), collect_outputs())
 

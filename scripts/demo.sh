@@ -38,12 +38,32 @@ for d in "$YESTERDAY" "$TODAY"; do
     || { echo "the demo crowd build failed; see $AIRFLOW_HOME/demo-crowd-run.log"; tail -30 "$AIRFLOW_HOME/demo-crowd-run.log"; exit 1; }
 done
 echo "   crowd:   $OUTFIELD_DATA_DIR/exports/crowds/c618_dandan_fan/$TODAY.csv"
+read -r LAST_SUNDAY PREV_SUNDAY <<<"$(python - <<'PY'
+import datetime as dt, pendulum
+today = pendulum.now("Asia/Shanghai").date()
+last = today - dt.timedelta(days=today.isoweekday())   # the Sunday that closed the last complete ISO week
+print(last.isoformat(), (last - dt.timedelta(days=7)).isoformat())
+PY
+)"
+echo "   红包码看板 for the weeks ending $PREV_SUNDAY and $LAST_SUNDAY, then the 周报 of the last one"
+for d in "$PREV_SUNDAY" "$LAST_SUNDAY"; do
+  OUTFIELD_DEADLINE_ALERTS=off airflow dags test redpacket_funnel_weekly -c "{\"business_date\": \"$d\"}" \
+    >>"$AIRFLOW_HOME/demo-redpacket-run.log" 2>&1 \
+    || { echo "the demo funnel run failed; see $AIRFLOW_HOME/demo-redpacket-run.log"; tail -30 "$AIRFLOW_HOME/demo-redpacket-run.log"; exit 1; }
+done
+OUTFIELD_DEADLINE_ALERTS=off airflow dags test weekly_report -c "{\"business_date\": \"$LAST_SUNDAY\"}" \
+  >"$AIRFLOW_HOME/demo-weekly-report.log" 2>&1 \
+  || { echo "the demo weekly report failed; see $AIRFLOW_HOME/demo-weekly-report.log"; tail -30 "$AIRFLOW_HOME/demo-weekly-report.log"; exit 1; }
+echo "   dashboard: http://localhost:8080/plugin/redpacket-funnel (files: $OUTFIELD_DATA_DIR/dashboards/redpacket/)"
+echo "   report:    $OUTFIELD_DATA_DIR/reports/weekly/"
 for d in $(airflow dags list -o plain 2>/dev/null | awk 'NR>1{print $1}'); do airflow dags unpause "$d" >/dev/null 2>&1 || true; done
 echo "   export:  $OUTFIELD_DATA_DIR/exports/churn_callback_list/$YESTERDAY.csv"
 echo "   outbox:  $OUTFIELD_DATA_DIR/alerts/outbox.jsonl (Slack is not connected: alerts land here)"
 
 echo "== 4/4 Airflow on http://localhost:8080  (login: admin / $(python -c "import json;print(json.load(open('$PASSWORDS'))['admin'])"))"
 echo "   Ctrl-C stops everything."
+# The weekly report reads run history through the REST API with this connection (read-only use).
+export AIRFLOW_CONN_AIRFLOW_API="$(python -c "import json; print(json.dumps({'conn_type':'http','host':'http://localhost:8080','login':'admin','password':json.load(open('$PASSWORDS'))['admin']}))")"
 trap 'kill 0 2>/dev/null; wait' INT TERM
 airflow standalone &
 wait

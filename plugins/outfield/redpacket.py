@@ -218,7 +218,7 @@ def digest_text(summary: Mapping[str, Any], dashboard: Mapping[str, Any], link: 
         f"*红包码看板 Red-packet funnel {iso_label(week_start)}* ({summary['week_start']} – {summary['week_end']}) "
         f"is refreshed: {t['shops']} shops with scans or claims.",
         f"• Scanned {t['scan_users']:,}{_delta(t['scan_users'], p.get('scan_users'))} → claimed "
-        f"{t['claim_users']:,}{_delta(t['claim_users'], p.get('claim_users'))} (claim rate {_pct(t['claim_rate'])})",
+        f"{t['claim_users']:,}{_delta(t['claim_users'], p.get('claim_users'))}, claim rate {_pct(t['claim_rate'])}",
         f"• Among claimers: trial {t['trial_users']:,}, passed {t['pass_users']:,}, ordered {t['order_users']:,}"
         f"{_delta(t['order_users'], p.get('order_users'))}, redeemed {t['redeem_users']:,}",
         f"• Claim→order conversion {_pct(t['conversion'])}"
@@ -226,6 +226,8 @@ def digest_text(summary: Mapping[str, Any], dashboard: Mapping[str, Any], link: 
         + f"; GMV {_money(t['gmv'])}, red-packet cost {_money(t['redpacket_cost'])}"
         + (f", GMV/cost {t['roi']:.1f}×" if t.get("roi") is not None else ""),
     ]
+    if not t["shops"]:
+        lines.append("⚠ No scan or claim at any store this week: is fact_redpacket_event late or empty?")
     for m in dashboard.get("merchants", [])[:8]:
         lines.append(f"  – {m['merchant_name']}: {m['claim_users']:,} claimed, {m['order_users']:,} ordered "
                      f"(conversion {_pct(m['conversion'])}), GMV {_money(m['gmv'])}")

@@ -92,7 +92,7 @@ def doc_sections(doc_md: str | None) -> dict[str, str]:
             para: list[str] = []
             for nxt in lines[i + 1:]:
                 s = nxt.strip()
-                if _HEADING.match(s) or (not s and para) or (para and s.startswith(("- ", "* ", "|"))):
+                if _HEADING.match(s) or (not s and para) or s.startswith(("- ", "* ", "|")):
                     break
                 if s:
                     para.append(s)
@@ -120,8 +120,7 @@ def pipeline_docs(dags_folder: str | os.PathLike | None = None) -> dict[str, Any
         for dag_id in sorted(bag.dag_ids):
             dag = bag.dags[dag_id]
             sections = doc_sections(dag.doc_md)
-            pipelines[dag_id] = {"dag_id": dag_id, **sections,
-                                 "schedule": getattr(getattr(dag, "timetable", None), "summary", None)}
+            pipelines[dag_id] = {"dag_id": dag_id, **sections}
         errors = sorted(Path(f).name for f in bag.import_errors)
         return {"pipelines": pipelines, "import_errors": errors, "source": "DagBag"}
     except Exception as exc:  # noqa: BLE001 - the report must still be written
@@ -139,7 +138,7 @@ def _docstrings(folder: Path) -> dict[str, Any]:
         first = (doc or "").strip().splitlines()[0] if doc else ""
         m = re.search(r"`([A-Za-z0-9_.<>-]+)`\s*$", first)
         if m:
-            out[m.group(1)] = {"dag_id": m.group(1), **doc_sections(doc), "schedule": None}
+            out[m.group(1)] = {"dag_id": m.group(1), **doc_sections(doc)}
     return out
 
 
@@ -556,3 +555,15 @@ def write_report(week_start: dt.date, markdown: str) -> Path:
     path = report_path(week_start)
     atomic_write_text(path, markdown)
     return path
+
+
+def publish(week_start: dt.date, docs: Mapping[str, Any], history: Mapping[str, Any], outputs: Mapping[str, Any],
+            *, generated_at: str | None = None) -> dict[str, Any]:
+    """Write the Markdown report and send the Slack message (alerts: never fails on Slack)."""
+    from outfield import alerts
+
+    markdown = compose(week_start, docs, history, outputs, generated_at=generated_at)
+    path = write_report(week_start, markdown)
+    text = compose(week_start, docs, history, outputs, slack=True, generated_at=generated_at)
+    status = alerts.send_alert(REPORT_DAG, f"{text}\nReport file: {path}", kind="weekly_report")
+    return {"path": str(path), "slack": status, "characters": len(markdown)}

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-EXPECTED_DAGS = {"churn_callback_daily", "data_calibration_daily", "campaign_crowd_c618_dandan_fan"}
+EXPECTED_DAGS = {"churn_callback_daily", "data_calibration_daily", "campaign_crowd_c618_dandan_fan",
+                 "redpacket_funnel_weekly", "weekly_report"}
 
 
 @pytest.fixture(scope="module")

@@ -58,6 +58,7 @@ def test_pipelines_run_on_celery_postgres_redis(topology):
         "churn_callback_daily": {"business_date": D.isoformat()},
         "data_calibration_daily": {"business_date": D.isoformat()},
         "campaign_crowd_c618_dandan_fan": {"as_of_date": (D + dt.timedelta(days=1)).isoformat()},
+        "redpacket_funnel_weekly": {"business_date": D.isoformat()},
     }
     run_ids = {dag_id: topology.trigger(dag_id, conf) for dag_id, conf in runs.items()}
     states = {dag_id: topology.wait_for_run(dag_id, run_id) for dag_id, run_id in run_ids.items()}
@@ -79,5 +80,8 @@ def test_pipelines_run_on_celery_postgres_redis(topology):
     segments = _query(topology, "SELECT segment, users FROM crowd_summary WHERE campaign_id = %s AND as_of_date = %s",
                       ("c618_dandan_fan", D + dt.timedelta(days=1)))
     assert len(segments) == 4 and sum(u for _, u in segments) > 0
+    week = _query(topology, "SELECT COUNT(*), COUNT(DISTINCT shop_id) FROM redpacket_funnel_weekly "
+                            "WHERE week_start = %s", (D - dt.timedelta(days=D.weekday()),))[0]
+    assert week[0] > 0 and week[0] == week[1]
     # every task ran on the Celery worker, not in the scheduler
     assert "celery" in topology.logs("celery-worker", tail=200000).lower()

@@ -8,6 +8,8 @@ A full-page screenshot is kept as test-artifacts/redpacket_dashboard_<week>.png.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import struct
 
 import pytest
@@ -15,6 +17,7 @@ import pytest
 from outfield import redpacket
 from outfield.dashboard import browser, files, publish
 from outfield.warehouse import Warehouse
+from tests.alerts.fake_slack import TEST_TOKEN, FakeSlack
 from tests.redpacket import data
 from tests.redpacket.cdp import Browser
 
@@ -112,3 +115,69 @@ def test_png_is_skipped_without_a_browser(published, monkeypatch):
 def _png_size(raw: bytes) -> tuple[int, int]:
     assert raw[:8] == browser.PNG_MAGIC
     return struct.unpack(">II", raw[16:24])
+
+
+def test_empty_week_still_publishes_and_warns(data_dir, tmp_path):
+    week = data.W + dt.timedelta(days=7)
+    with Warehouse.duckdb(tmp_path / "empty.duckdb") as wh:
+        wh.create_source_tables()
+        summary = redpacket.build(wh, week)
+        result = publish.write_week(week, publish.load_week(wh, week))
+    assert summary["shops"] == 0
+    html = files.week_html_path(week).read_text(encoding="utf-8")
+    assert "No shop had a scan or a claim this week" in html
+    text = redpacket.digest_text(summary, result)
+    assert "0 shops with scans or claims" in text and "is fact_redpacket_event late or empty?" in text
+
+
+def test_index_lists_only_week_pages_that_exist(data_dir):
+    files.atomic_write_text(files.week_html_path("2026-06-08"), "<html></html>")
+    files.atomic_write_text(files.dashboards_dir() / "2026-06-09.html", "not a Monday")
+    files.atomic_write_text(files.dashboards_dir() / "notes.html", "not a week")
+    files.update_index({"week_start": "2026-06-01", "claim_users": 3})  # its page is missing
+    assert [w["week_start"] for w in files.read_index()] == ["2026-06-08"]
+    assert files.valid_week("2026-06-08") and not files.valid_week("2026-06-09")
+    assert not files.valid_week("../../etc") and not files.valid_week("2026-02-30")
+    with pytest.raises(ValueError):
+        files.week_html_path("2026-06-09")
+
+
+@pytest.fixture()
+def fake_slack(monkeypatch, tmp_path):
+    config = tmp_path / "outfield.yaml"
+    config.write_text("alerts:\n  channels:\n    redpacket_funnel_weekly: '#outfield-redpacket'\n", encoding="utf-8")
+    monkeypatch.setenv("OUTFIELD_CONFIG", str(config))
+    with FakeSlack(channels=["#outfield-redpacket"]) as fake:
+        monkeypatch.setenv("AIRFLOW_CONN_SLACK_API_DEFAULT", json.dumps(
+            {"conn_type": "slack", "password": TEST_TOKEN, "extra": {"base_url": fake.base_url}}))
+        yield fake
+
+
+def _summary(week):
+    return {"week_start": week.isoformat(), "week_end": (week + dt.timedelta(days=6)).isoformat(), "shops": 5,
+            "defects": {"duplicate_event_rows": 2, "events_at_unknown_shop": 1}}
+
+
+def test_digest_and_png_reach_slack(published, chromium, fake_slack):
+    status = publish.send_digest("redpacket_funnel_weekly", _summary(data.W), published[data.W], "http://x/run")
+    assert status == {"digest": "sent", "png": "sent"}
+    [msg] = fake_slack.messages
+    assert msg["channel"] == "#outfield-redpacket"
+    text = msg["text"]
+    assert "红包码看板 Red-packet funnel 2026-W24" in text and "5 shops with scans or claims" in text
+    assert "Scanned 6 → claimed 13 (+1200% WoW), claim rate 216.7%" in text  # W-1: 0 scans, 1 claim
+    assert "Best store: Apple 三里屯店 (S1) 40.0% of 10 claimers" in text
+    assert "duplicate_event_rows 2" in text and "/outfield/redpacket/2026-06-08.html" in text
+    assert "u_full" not in text  # never a user
+    [upload] = fake_slack.calls("upload")
+    assert upload.body[:8] == browser.PNG_MAGIC
+    [complete] = fake_slack.calls("files.completeUploadExternal")
+    assert complete.params["channel_id"] == fake_slack.channel_id("#outfield-redpacket")
+
+
+def test_digest_without_a_browser_is_text_only(published, fake_slack, monkeypatch, caplog):
+    monkeypatch.setenv("OUTFIELD_CHROMIUM", "off")
+    status = publish.send_digest("redpacket_funnel_weekly", _summary(data.W), published[data.W])
+    assert status["digest"] == "sent" and status["png"].startswith("skipped: no Chromium")
+    assert len(fake_slack.messages) == 1 and fake_slack.calls("upload") == []
+    assert any("Funnel PNG skipped" in r.getMessage() for r in caplog.records)

@@ -1,13 +1,14 @@
 -- Data defects open at the end of week W, with the day each was first seen.
--- A finding is a (check_name, subject, metric); it is open when its latest result checked in W
--- (business_date in [:week_start, :week_end]) is warn or fail. first_seen is the first business_date,
--- up to the end of W, on which it was warn or fail. From dq_check_results (every pipeline's checks).
--- Bound: :week_start, :week_end (dates, inclusive).
+-- A finding is a (check_name, subject, metric). It is open when it is warn or fail on the latest
+-- business_date in W on which its check ran (a check that stopped flagging a subject is resolved,
+-- whether it writes pass rows per subject or only its findings). first_seen is the first
+-- business_date, up to the end of W, on which the finding was warn or fail. From dq_check_results
+-- (every pipeline's checks). Bound: :week_start, :week_end (dates, inclusive).
 WITH latest AS (
-    SELECT check_name, subject, metric, MAX(business_date) AS last_checked
+    SELECT check_name, MAX(business_date) AS last_checked
     FROM dq_check_results
     WHERE business_date >= CAST(:week_start AS DATE) AND business_date <= CAST(:week_end AS DATE)
-    GROUP BY check_name, subject, metric
+    GROUP BY check_name
 ),
 first_seen AS (
     SELECT check_name, subject, metric, MIN(business_date) AS first_seen
@@ -22,8 +23,6 @@ open_rows AS (
     FROM dq_check_results r
     JOIN latest l
       ON l.check_name = r.check_name
-     AND l.subject IS NOT DISTINCT FROM r.subject
-     AND l.metric IS NOT DISTINCT FROM r.metric
      AND l.last_checked = r.business_date
     WHERE r.status IN ('warn', 'fail')
 )

@@ -92,14 +92,25 @@ def read_index(directory: Path | None = None) -> list[dict[str, Any]]:
 
 
 def update_index(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Add or replace one week's entry in index.json and rewrite index.html; return the entries."""
+    """Add or replace one week's entry in index.json and rewrite index.html; return the entries.
+
+    Read-modify-write under an exclusive lock, so that two weeks published at once (a backfill) both
+    stay in the index.
+    """
+    import fcntl
+
     directory = dashboards_dir()
-    entries = {e["week_start"]: e for e in read_index(directory)}
-    entries[str(entry["week_start"])] = dict(entry)
-    ordered = sorted(entries.values(), key=lambda e: e["week_start"], reverse=True)
-    atomic_write_text(directory / "index.json",
-                      json.dumps({"weeks": ordered}, ensure_ascii=False, indent=1, default=str))
-    atomic_write_text(directory / "index.html", render_index_html(ordered))
+    with open(directory / ".index.lock", "a+b") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            entries = {e["week_start"]: e for e in read_index(directory)}
+            entries[str(entry["week_start"])] = dict(entry)
+            ordered = sorted(entries.values(), key=lambda e: e["week_start"], reverse=True)
+            atomic_write_text(directory / "index.json",
+                              json.dumps({"weeks": ordered}, ensure_ascii=False, indent=1, default=str))
+            atomic_write_text(directory / "index.html", render_index_html(ordered))
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
     return ordered
 
 

@@ -108,3 +108,24 @@ def render_png(chart_html: str | Path, week_start: str) -> tuple[Path | None, st
     png = files.charts_dir() / f"{week_start}_funnel.png"
     ok, why = browser.screenshot(Path(chart_html), png, width=1200, height=640)
     return (png, "") if ok else (None, why)
+
+
+def send_digest(pipeline: str, summary: dict[str, Any], dashboard: dict[str, Any],
+                run_link: str | None = None) -> dict[str, str]:
+    """Slack: the text digest, then the funnel chart as PNG (skipped, with a log line, without a Chromium).
+
+    Never raises (alerts send to the outbox when Slack is not there).
+    """
+    from outfield import alerts
+
+    text = redpacket.digest_text(summary, dashboard, link=run_link, dashboard_url=dashboard_url(summary["week_start"]))
+    status = {"digest": alerts.send_alert(pipeline, text, kind="digest")}
+    png, why = render_png(dashboard["chart_html"], summary["week_start"])
+    if png is None:
+        log.warning("Funnel PNG skipped: %s. The text digest was sent without it.", why)
+        status["png"] = f"skipped: {why}"
+        return status
+    status["png"] = alerts.upload_file(
+        pipeline, png, f"红包码 funnel by merchant {dashboard['iso_week']}",
+        f"红包码看板 {dashboard['iso_week']}: funnel by merchant ({summary['week_start']} – {summary['week_end']})")
+    return status
