@@ -118,7 +118,7 @@ def test_weekly_report_dag_reads_runs_from_the_api(demo, api_server):
     assert "- Runs: 1 succeeded, 0 failed (of 1: 1 manual)" in section  # the funnel run, read back via /api/v2
     assert "Run history not available" not in md
     [report] = [m for m in _outbox(demo["data"]) if m["kind"] == "weekly_report"]
-    assert report["channel"] == "#outfield-alerts"  # alerts.channels.weekly_report not configured: default
+    assert report["channel"] == "#outfield-weekly"  # alerts.channels.weekly_report in include/config/outfield.yaml
     assert report["text"].startswith("*周报 Weekly report") and "*【进度】*" in report["text"]
     assert not PHONE.search(md + report["text"])
 
