@@ -50,12 +50,12 @@ demo: setup
 	@bash scripts/demo.sh
 
 test: setup-dev
-	$(BIN)/ruff check dags plugins tests benchmarks
+	$(BIN)/ruff check dags plugins tests $(wildcard benchmarks)
 	$(BIN)/ruff check --preview --select AIR dags plugins
 	$(BIN)/python -m pytest
 
 lint: setup-dev
-	$(BIN)/ruff check dags plugins tests benchmarks
+	$(BIN)/ruff check dags plugins tests $(wildcard benchmarks)
 	$(BIN)/ruff check --preview --select AIR dags plugins
 
 lock: | $(BIN)/uv
