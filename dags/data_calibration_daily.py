@@ -55,18 +55,19 @@ within `alerts.suppression_hours` (24 h) is not sent again, so a defect that per
 every morning; the table still records it every day.
 
 **Our own output** is checked too: `check_calibrated_output` (common-sql `SQLColumnCheckOperator`)
-asserts that `dim_store_calibrated` has one non-null row per shop_id and a city_source on every row;
-a violation is a bug of this pipeline, so that task fails (and alerts) like any task.
+asserts that `dim_store_calibrated` has one non-null row per shop_id and a city_source on every row,
+and records each of its checks in `dq_check_results` (`primary_key` / `not_null`, subject
+`dim_store_calibrated`); a violation is a bug of this pipeline, so that task also fails (and alerts).
 """
 
 from __future__ import annotations
 
 import pendulum
-from airflow.providers.common.sql.operators.sql import SQLColumnCheckOperator
 from airflow.sdk import CronTriggerTimetable, Param, TriggerRule, dag, task
 
 from outfield.config import WAREHOUSE_CONN_ID
 from outfield.dagkit import TIMEZONE, WAREHOUSE_POOL, date_param_schema, default_args
+from outfield.sqlchecks import RecordedSQLColumnCheckOperator
 
 PIPELINE = "data_calibration_daily"
 #: The check tasks whose results the alert task sends (each returns a summary dict).
@@ -101,7 +102,7 @@ def data_calibration_daily():
         return {"business_date": d.isoformat(), "stores": outcome.stores, "city_source": outcome.by_source,
                 **calibration.summary(outcome.results)}
 
-    check_calibrated_output = SQLColumnCheckOperator(
+    check_calibrated_output = RecordedSQLColumnCheckOperator(
         task_id="check_calibrated_output",
         conn_id=WAREHOUSE_CONN_ID,
         table="dim_store_calibrated",
@@ -178,8 +179,8 @@ def data_calibration_daily():
 
     city = store_city()
     city >> check_calibrated_output
-    [city, funnel_monotonic(), source_freshness_volume(), primary_key_not_null(), gross_margin_floor()] >> (
-        alert_findings())
+    [city, check_calibrated_output, funnel_monotonic(), source_freshness_volume(), primary_key_not_null(),
+     gross_margin_floor()] >> alert_findings()
 
 
 data_calibration_daily()

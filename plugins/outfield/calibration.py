@@ -343,7 +343,7 @@ def check_keys_and_nulls(wh: Any, d: dt.date, tables: Iterable[SourceTable] = SO
                 threshold="0", status="warn" if n_null else "pass",
                 detail=(f"{t.name}.{c} is null in {n_null} of {_fmt_int(n_rows)} rows ({scope})" if n_null
                         else f"{t.name}.{c} never null ({scope}, {_fmt_int(n_rows)} rows)")))
-    checks.write_results(wh, [PRIMARY_KEY, NOT_NULL], d, results)
+    checks.write_results(wh, [PRIMARY_KEY, NOT_NULL], d, results, subjects=[t.name for t in tables])
     if errors:
         raise ChecksIncomplete("primary_key/not_null", errors, results)
     return results

@@ -77,16 +77,26 @@ class CheckResult:
 
 
 def write_results(wh: Any, check_names: Iterable[str], business_date: dt.date,
-                  results: Sequence[CheckResult]) -> int:
-    """Atomically replace the rows of these check names for the date by ``results``."""
+                  results: Sequence[CheckResult], subjects: Iterable[str] | None = None) -> int:
+    """Atomically replace the rows of these check names for the date by ``results``.
+
+    With ``subjects``, only the rows of those subjects are replaced (two steps that share a check
+    name, each over its own tables, do not erase each other's rows).
+    """
     import pendulum
 
     checked_at = pendulum.now("Asia/Shanghai").naive().replace(microsecond=0)
     names = list(dict.fromkeys(check_names))
     with wh.transaction():
         for name in names:
-            wh.execute("common/delete_rows.sql", {"key_check_name": name, "key_business_date": business_date},
-                       table="dq_check_results", key_columns=["check_name", "business_date"])
+            if subjects is None:
+                wh.execute("common/delete_rows.sql", {"key_check_name": name, "key_business_date": business_date},
+                           table="dq_check_results", key_columns=["check_name", "business_date"])
+                continue
+            for subject in subjects:
+                wh.execute("common/delete_rows.sql",
+                           {"key_check_name": name, "key_business_date": business_date, "key_subject": subject},
+                           table="dq_check_results", key_columns=["check_name", "business_date", "subject"])
         for r in results:
             if r.check_name not in names:
                 raise ValueError(f"result of check {r.check_name!r} not among {names}")

@@ -79,6 +79,10 @@ def test_dag_run_with_defects_succeeds_and_records_findings(run_env):
     assert found[("not_null", "dim_user", "null_user_pin")] == "warn"
     assert found[("gross_margin_floor", "M_APPLE", "gross_margin_7d")] == "fail"  # 700 < 1000
     assert found[("gross_margin_floor", "M_LENOVO", "gross_margin_7d")] == "fail"  # -10 < 0
+    # common-sql's SQLColumnCheckOperator on our own output, its outcome recorded next to the source checks
+    assert found[("primary_key", "dim_store_calibrated", "shop_id_unique_check")] == "pass"
+    assert found[("not_null", "dim_store_calibrated", "shop_id_null_check")] == "pass"
+    assert found[("not_null", "dim_store_calibrated", "city_source_null_check")] == "pass"
 
     calibrated = _query(tmp / "wh.duckdb", "SELECT shop_id, city, city_source, business_date FROM dim_store_calibrated")
     by_shop = {r["shop_id"]: (r["city"], r["city_source"]) for r in calibrated}
