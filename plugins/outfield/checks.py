@@ -52,6 +52,13 @@ def robust_band(history: Sequence[float], *, abs_floor: float = 0.0, rel_floor: 
     return Band(med, med - half, med + half, len(values))
 
 
+def clip_band(band: Band, low: float, high: float) -> Band:
+    """The band limited to the values a metric can take (e.g. a rate in [0, 1])."""
+    if not band.known:
+        return band
+    return Band(band.expected, max(low, band.low), min(high, band.high), band.history, band.note)
+
+
 @dataclass
 class CheckResult:
     """One row of ``dq_check_results``."""
@@ -87,6 +94,7 @@ def write_results(wh: Any, check_names: Iterable[str], business_date: dt.date,
 
     checked_at = pendulum.now("Asia/Shanghai").naive().replace(microsecond=0)
     names = list(dict.fromkeys(check_names))
+    wh.ensure_tables()  # a check may be the first writer on a fresh warehouse
     with wh.transaction():
         for name in names:
             if subjects is None:
