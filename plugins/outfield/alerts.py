@@ -480,6 +480,7 @@ def send_findings(pipeline: str, title: str, findings: list[tuple[str, str]], li
         log.info("All %d findings of %s suppressed (already alerted within the window)", len(suppressed), pipeline)
         return {"status": SUPPRESSED, "sent_keys": [], "suppressed_keys": suppressed}
     lines = [line for _, line in fresh]
+    lines.append(f"Runbook: {runbook_link('data-calibration-findings')}")
     if suppressed:
         lines.append(f"({len(suppressed)} more finding(s) already alerted within the suppression window)")
     status = send_alert(pipeline, format_digest(title, lines, link), kind="findings")
@@ -638,7 +639,14 @@ def _failure_text(context: Mapping[str, Any]) -> tuple[str, str]:
     if run_id:
         lines.append(f"*Run*: {run_id} <{run_link(context)}|open run>")
     lines.append(f"*Log*: <{log_url}|task log>" if log_url else "*Log*: (no log link)")
+    lines.append(f"*Runbook*: {runbook_link('task-failure')}")
     return dag_id or "unknown", "\n".join(lines)
+
+
+def runbook_link(anchor: str = "") -> str:
+    """Where docs/operations.md says what an alert means and what to do (``alerts.runbook_url``)."""
+    base = str(setting("alerts", "runbook_url", default="docs/operations.md") or "docs/operations.md")
+    return f"{base}#{anchor}" if anchor else base
 
 
 def failure_callback(context: Mapping[str, Any]) -> None:

@@ -51,6 +51,7 @@ def test_failure_message_content(fake_slack):
     assert "waited 7200 s" not in text  # first line only
     assert LOG_URL in text
     assert "/dags/churn_callback_daily/runs/scheduled__2026-06-11T00%3A00%3A00%2B00%3A00" in text  # run link
+    assert "*Runbook*: docs/operations.md#task-failure" in text
 
 
 def test_business_date_from_logical_date_without_param(fake_slack):

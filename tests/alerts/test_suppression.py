@@ -99,6 +99,7 @@ def test_findings_are_grouped_and_suppressed_per_key(fake_slack):
     assert first["status"] == "sent" and len(first["sent_keys"]) == 2
     assert len(fake_slack.messages) == 1  # one message per run
     assert "store_city M_APPLE" in fake_slack.messages[0]["text"] and "funnel S1" in fake_slack.messages[0]["text"]
+    assert "Runbook: docs/operations.md#data-calibration-findings" in fake_slack.messages[0]["text"]
 
     second = alerts.send_findings("data_calibration_daily", "数据校准 findings for 2026-06-11",
                                   [("store_city:M_APPLE", "store_city M_APPLE 21.0% > 5%"),
