@@ -27,6 +27,7 @@ help:
 	@echo "make demo   build the demo warehouse, run the churn list for yesterday, start Airflow on http://localhost:8080"
 	@echo "make test   run the whole test suite (CI runs exactly this)"
 	@echo "make lint   ruff (incl. the AIR rules) over dags/, plugins/, tests/"
+	@echo "make bench  benchmark the pipelines' SQL against a pandas baseline (SCALES=S,M,L)"
 	@echo "make lock   re-pin requirements.txt / requirements-dev.txt from the .in files"
 
 $(BIN)/python:
@@ -61,6 +62,10 @@ lint: setup-dev
 lock: | $(BIN)/uv
 	$(BIN)/uv pip compile -q requirements.in --python-version 3.11 -o requirements.txt
 	$(BIN)/uv pip compile -q requirements-dev.in --python-version 3.11 -o requirements-dev.txt
+
+SCALES ?= S,M
+bench: setup
+	$(BIN)/python -m benchmarks.run --scales $(SCALES) $(BENCH_ARGS)
 
 clean:
 	rm -rf .airflow data logs .pytest_cache .ruff_cache

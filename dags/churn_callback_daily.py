@@ -47,8 +47,9 @@ Excel), masked phones only.
 
 **Checks 校验** in `dq_check_results`: `churn_input` (dirty trial rows of D: duplicates counted once,
 rows without user or at unknown shops left out and counted) and `churn_rate` (per merchant: D's
-rate against the band of its last 4 same weekdays: median ± the largest of 5 points, 3·1.4826·MAD
-and the sampling noise of D's rate 3·√(p(1−p)/pass_users); fewer than 3 past points pass). A rate
+rate against the band of its last 4 same weekdays: median p ± max(5 points, 3·√(p(1−p)/n + (1.4826·MAD)²)),
+i.e. the sampling noise of D's rate (n = D's pass_users) plus the spread of the past weeks; fewer
+than 3 past points pass). A rate
 outside the band is an alert.
 
 **Slack**: a digest when the list is ready (rows, churn rate by merchant, the file) — never a phone

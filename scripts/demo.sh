@@ -26,7 +26,9 @@ airflow pools set warehouse 1 "DuckDB allows one writing process: warehouse task
 PASSWORDS="$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated"
 [ -s "$PASSWORDS" ] || python -c "import json,secrets; print(json.dumps({'admin': secrets.token_urlsafe(12)}))" >"$PASSWORDS"
 
-echo "== 3/4 churn_callback_daily for business date $YESTERDAY (logical date $LOGICAL)"
+echo "== 3/4 data_calibration_daily, then churn_callback_daily, for business date $YESTERDAY (logical date $LOGICAL)"
+OUTFIELD_DEADLINE_ALERTS=off airflow dags test data_calibration_daily "$LOGICAL" >"$AIRFLOW_HOME/demo-calibration-run.log" 2>&1 \
+  || { echo "the demo calibration run failed; see $AIRFLOW_HOME/demo-calibration-run.log"; tail -30 "$AIRFLOW_HOME/demo-calibration-run.log"; exit 1; }
 airflow dags reserialize >/dev/null 2>&1 || true
 OUTFIELD_DEADLINE_ALERTS=off airflow dags test churn_callback_daily "$LOGICAL" >"$AIRFLOW_HOME/demo-churn-run.log" 2>&1 \
   || { echo "the demo run failed; see $AIRFLOW_HOME/demo-churn-run.log"; tail -30 "$AIRFLOW_HOME/demo-churn-run.log"; exit 1; }
@@ -64,6 +66,19 @@ echo "== 4/4 Airflow on http://localhost:8080  (login: admin / $(python -c "impo
 echo "   Ctrl-C stops everything."
 # The weekly report reads run history through the REST API with this connection (read-only use).
 export AIRFLOW_CONN_AIRFLOW_API="$(python -c "import json; print(json.dumps({'conn_type':'http','host':'http://localhost:8080','login':'admin','password':json.load(open('$PASSWORDS'))['admin']}))")"
-trap 'kill 0 2>/dev/null; wait' INT TERM
-airflow standalone &
-wait
+# Airflow runs in its own session: on Ctrl-C (or any exit) the whole group is stopped, including
+# the LocalExecutor workers the scheduler may still spawn while shutting down.
+setsid airflow standalone &
+AIRFLOW_PID=$!
+stop_airflow() {
+  trap '' INT TERM
+  echo "stopping Airflow (process group $AIRFLOW_PID) ..."
+  kill -TERM -"$AIRFLOW_PID" 2>/dev/null || true
+  for _ in $(seq 1 40); do kill -0 -"$AIRFLOW_PID" 2>/dev/null || break; sleep 0.5; done
+  kill -KILL -"$AIRFLOW_PID" 2>/dev/null || true
+  sleep 1
+  kill -KILL -"$AIRFLOW_PID" 2>/dev/null || true
+  exit 0
+}
+trap stop_airflow INT TERM EXIT
+wait "$AIRFLOW_PID"

@@ -8,6 +8,8 @@ read here except already masked in SQL.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +60,7 @@ def build(wh: Any, d: dt.date, cooldown_days: int = 7) -> dict[str, Any]:
     with wh.transaction():
         list_rows = wh.replace_rows(
             "churn_callback_list", {"business_date": d}, "churn/churn_callback_list.sql",
-            {"business_date": d, "hist_start": hist_start, "d_end": d_end},
+            {"business_date": d, "hist_start": hist_start, "d_start": d_start, "d_end": d_end},
         )
         wh.replace_rows(
             "churn_daily_stats", {"business_date": d}, "churn/churn_daily_stats.sql",
@@ -125,7 +127,15 @@ def churn_rate_findings(wh: Any, d: dt.date) -> list[checks.CheckResult]:
     results = []
     for s in daily_stats(wh, d):
         past = [r["churned_users"] / r["pass_users"] for r in by_merchant.get(s["merchant_id"], []) if r["pass_users"]]
-        band = checks.robust_band(past, abs_floor=floor, k=k, min_history=min_history)
+        # Today's rate is itself a sample of pass_users people: its binomial variance p(1-p)/n adds to the
+        # spread of the past weeks (1.4826·MAD), so a small merchant's ordinary wobble is not an anomaly.
+        noise = 0.0
+        if len(past) >= min_history and s["pass_users"]:
+            p = statistics.median(past)
+            spread = 1.4826 * statistics.median(abs(v - p) for v in past)
+            noise = k * math.sqrt(max(p * (1 - p), 0.0) / s["pass_users"] + spread ** 2)
+        band = checks.clip_band(checks.robust_band(past, abs_floor=max(floor, noise), k=k, min_history=min_history),
+                                0.0, 1.0)
         rate = s["churn_rate"]
         outside = band.known and rate is not None and not band.contains(rate)
         detail = (

@@ -1,9 +1,10 @@
 """churn_rate findings: D's rate per merchant against the band of its recent same weekdays.
 
-D = 2026-06-10 (Wednesday); history = the 4 previous Wednesdays. Bands worked out by hand:
-- Apple: 1 of 10 churned on each past Wednesday -> median 0.10, MAD 0 -> band 0.10 ± 0.05 (the 5-point
-  floor); D has 5 of 10 = 0.50 -> outside -> warn.
-- 联想: same history; D has 1 of 10 = 0.10 -> inside -> pass. A rate of 0.14 would also pass (< 5 points).
+D = 2026-06-10 (Wednesday); history = the 4 previous Wednesdays, 100 passing users a day. Band =
+median ± max(5 points, 3·1.4826·MAD, 3·sqrt(p(1-p)/n)) with n = D's passing users. Worked out by hand:
+- Apple: 10 of 100 churned on each past Wednesday -> median 0.10, MAD 0; binomial term
+  3·sqrt(0.1·0.9/100) = 0.09 -> band [0.01, 0.19]; D has 50 of 100 = 0.50 -> outside -> warn.
+- 联想: same history; D has 17 of 100 = 0.17 -> inside (it would be outside the bare 5-point band).
 - 大疆: no history at all -> "history too short" -> pass, never an alarm.
 """
 
@@ -45,15 +46,15 @@ def history(wh):
     for weeks_back in range(1, 5):
         day = D - dt.timedelta(days=7 * weeks_back)
         for m in ("M_APPLE", "M_LENOVO"):
-            t, o = day_rows(m, day, 10, 1)
+            t, o = day_rows(m, day, 100, 10)
             trials += t
             orders += o
         # other weekdays must not count: a terrible Tuesday for Apple
-        t, o = day_rows("M_APPLE", day - dt.timedelta(days=1), 10, 9)
+        t, o = day_rows("M_APPLE", day - dt.timedelta(days=1), 100, 90)
         trials += t
         orders += o
-    for m, churned in (("M_APPLE", 5), ("M_LENOVO", 1), ("M_DJI", 3)):
-        t, o = day_rows(m, D, 10, churned)
+    for m, churned in (("M_APPLE", 50), ("M_LENOVO", 17), ("M_DJI", 30)):
+        t, o = day_rows(m, D, 100, churned)
         trials += t
         orders += o
     insert(wh, "fact_trial", trials)
@@ -67,8 +68,8 @@ def test_rate_outside_weekday_band_is_a_finding(history):
     assert set(results) == {"M_APPLE", "M_LENOVO", "M_DJI"}
     apple = results["M_APPLE"]
     assert apple.status == "warn" and apple.value == pytest.approx(0.5)
-    assert "outside the band [5.0%, 15.0%]" in apple.detail
-    assert results["M_LENOVO"].status == "pass" and results["M_LENOVO"].value == pytest.approx(0.1)
+    assert "outside the band [1.0%, 19.0%]" in apple.detail
+    assert results["M_LENOVO"].status == "pass" and results["M_LENOVO"].value == pytest.approx(0.17)
     assert results["M_DJI"].status == "pass" and "too short" in results["M_DJI"].detail
 
     stored = history.query_sql("SELECT subject, status, value FROM dq_check_results "

@@ -342,3 +342,22 @@ def test_cli_rejects_bad_arguments(args, message, capsys):
 def test_cli_bad_arguments_exit_non_zero_with_a_message():
     proc = _cli("--users", "5", "--end", "2026-06-10")
     assert proc.returncode == 2 and "--users must be from 100" in proc.stderr and not proc.stdout
+
+
+def test_fact_users_are_the_dim_user_rows(tmp_path):
+    """Every user_pin of the fact tables is a dim_user row, and nobody orders before activating Baitiao."""
+    import datetime as _dt
+
+    from outfield.demo import generate
+    from outfield.warehouse import Warehouse
+
+    with Warehouse.duckdb(tmp_path / "pins.duckdb") as wh:
+        generate(wh, users=2000, days=14, end=_dt.date(2026, 6, 10), seed=3)
+        orphans = wh.query_sql(
+            "SELECT COUNT(*) AS n FROM fact_order o WHERE o.user_pin IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM dim_user u WHERE u.user_pin = o.user_pin)")[0]["n"]
+        early = wh.query_sql(
+            "SELECT COUNT(*) AS n FROM fact_order o JOIN dim_user u ON u.user_pin = o.user_pin "
+            "WHERE u.bt_activated_at IS NULL OR o.paid_at < u.bt_activated_at")[0]["n"]
+    assert orphans == 0
+    assert early == 0

@@ -1,14 +1,85 @@
--- Shared CTEs of the churn list (included by the churn_* files, not run on its own).
--- Bound parameters: :hist_start (first day's 00:00) and :d_end (D+1 00:00).
--- Template flag same_weekday: keep only the days with D's weekday (for the anomaly history).
---
--- stores         dim_store, one row per shop_id (a duplicated shop counts once)
--- trials         fact_trial of the window, one row per trial_id (a duplicated trial counts once)
--- pass_trials    passing trials at offline stores of known shops, with a user
--- pairs          per (day, user_pin, merchant_id): the first passing trial (earliest trial_at,
---                ties -> smallest trial_id), the number of passing trials, the largest amount
--- churned        pairs with no success order by the user at any store of the merchant in
---                [first passing trial, next 00:00)  = 意愿流失 willingness churn
+{#- Shared CTEs of the churn list (included by the churn_* files, not run on its own).
+    Bound parameters: :hist_start (first day's 00:00) and :d_end (D+1 00:00); with focus_day also
+    :d_start (D 00:00) and :business_date (D).
+    Template flags:
+      same_weekday  keep only the days with D's weekday (for the anomaly history);
+      focus_day     (the callback list) compute the pairs of D, and of the days before D only for the
+                    users who churned on D: the same churned rows of D and of those users as over the
+                    whole window, without the work for everybody else's past days.
+
+    stores         dim_store, one row per shop_id (a duplicated shop counts once)
+    trials         fact_trial of the window, one row per trial_id (a duplicated trial counts once: its
+                   earliest copy by trial_at, user_pin, shop_id, result, amount); only the repeated
+                   ids are ranked, the others pass as they are
+    pass_trials    passing trials at offline stores of known shops, with a user
+    pairs          per (day, user_pin, merchant_id): the first passing trial (earliest trial_at,
+                   ties -> smallest trial_id), the number of passing trials, the largest amount
+    churned        pairs with no success order by the user at any store of the merchant in
+                   [first passing trial, next 00:00)  = 意愿流失 willingness churn -#}
+{%- macro chain(p, rows, day_cond, orders_cond) -%}
+{{ p }}repeated AS (
+    SELECT trial_id FROM {{ rows }} GROUP BY trial_id HAVING COUNT(*) > 1
+),
+{{ p }}trials AS (
+    SELECT r.trial_id, r.user_pin, r.shop_id, r.trial_at, r.amount, r.result
+    FROM {{ rows }} r
+    WHERE NOT EXISTS (SELECT 1 FROM {{ p }}repeated d WHERE d.trial_id = r.trial_id)
+    UNION ALL
+    SELECT trial_id, user_pin, shop_id, trial_at, amount, result
+    FROM (
+        SELECT r.*,
+               ROW_NUMBER() OVER (PARTITION BY r.trial_id
+                                  ORDER BY r.trial_at, r.user_pin, r.shop_id, r.result, r.amount) AS rn
+        FROM {{ rows }} r
+        WHERE EXISTS (SELECT 1 FROM {{ p }}repeated d WHERE d.trial_id = r.trial_id)
+    ) x
+    WHERE rn = 1
+),
+{{ p }}pass_trials AS (
+    SELECT t.trial_id, t.user_pin, t.shop_id, t.trial_at, t.amount, s.merchant_id,
+           CAST(t.trial_at AS DATE) AS trial_day
+    FROM {{ p }}trials t
+    JOIN stores s ON s.shop_id = t.shop_id
+    WHERE t.result = 'pass' AND s.channel = 'offline' AND t.user_pin IS NOT NULL{{ day_cond }}
+),
+{{ p }}pair_stats AS (
+    SELECT trial_day, user_pin, merchant_id, MIN(trial_at) AS first_trial_at, COUNT(*) AS n_trials,
+           MAX(amount) AS max_amount
+    FROM {{ p }}pass_trials
+    GROUP BY trial_day, user_pin, merchant_id
+),
+{{ p }}firsts AS (
+    SELECT p.trial_day, p.user_pin, p.merchant_id, MIN(p.trial_id) AS trial_id
+    FROM {{ p }}pass_trials p
+    JOIN {{ p }}pair_stats s ON s.trial_day = p.trial_day AND s.user_pin = p.user_pin
+                           AND s.merchant_id = p.merchant_id AND s.first_trial_at = p.trial_at
+    GROUP BY p.trial_day, p.user_pin, p.merchant_id
+),
+{{ p }}pairs AS (
+    SELECT s.trial_day, s.user_pin, s.merchant_id, t.shop_id, s.first_trial_at, s.n_trials, s.max_amount
+    FROM {{ p }}pair_stats s
+    JOIN {{ p }}firsts f ON f.trial_day = s.trial_day AND f.user_pin = s.user_pin AND f.merchant_id = s.merchant_id
+    JOIN {{ p }}pass_trials t ON t.trial_id = f.trial_id
+),
+{{ p }}orders AS (
+    SELECT o.user_pin, s.merchant_id, o.paid_at
+    FROM fact_order o
+    JOIN stores s ON s.shop_id = o.shop_id
+    WHERE {{ orders_cond }} AND o.user_pin IS NOT NULL
+),
+{{ p }}churned AS (
+    SELECT p.*
+    FROM {{ p }}pairs p
+    WHERE NOT EXISTS (
+        SELECT 1
+        FROM {{ p }}orders o
+        WHERE o.user_pin = p.user_pin
+          AND o.merchant_id = p.merchant_id
+          AND o.paid_at >= p.first_trial_at
+          AND CAST(o.paid_at AS DATE) = p.trial_day
+    )
+)
+{%- endmacro -%}
 stores AS (
     SELECT shop_id, store_name, merchant_id, merchant_name, channel, city
     FROM (
@@ -20,55 +91,41 @@ stores AS (
     ) x
     WHERE rn = 1
 ),
-trials AS (
-    SELECT trial_id, user_pin, shop_id, trial_at, amount, result
-    FROM (
-        SELECT t.*,
-               ROW_NUMBER() OVER (PARTITION BY t.trial_id
-                                  ORDER BY t.trial_at, t.user_pin, t.shop_id, t.result, t.amount) AS rn
-        FROM fact_trial t
-        WHERE t.trial_at >= :hist_start AND t.trial_at < :d_end
-          AND t.trial_id IS NOT NULL
-          {% if same_weekday | default(false) %}AND EXTRACT(DOW FROM t.trial_at) = EXTRACT(DOW FROM CAST(:business_date AS DATE)){% endif %}
-    ) x
-    WHERE rn = 1
+{% if focus_day | default(false) -%}
+{#- D's trials: every copy in the window of a trial_id seen on D (an earlier copy would win). -#}
+day_rows AS MATERIALIZED (
+    SELECT t.trial_id, t.user_pin, t.shop_id, t.trial_at, t.amount, t.result
+    FROM fact_trial t
+    WHERE t.trial_at >= :hist_start AND t.trial_at < :d_end AND t.trial_id IS NOT NULL
+      AND t.trial_id IN (SELECT x.trial_id FROM fact_trial x WHERE x.trial_at >= :d_start AND x.trial_at < :d_end)
 ),
-pass_trials AS (
-    SELECT t.trial_id, t.user_pin, t.shop_id, t.trial_at, t.amount, s.merchant_id,
-           CAST(t.trial_at AS DATE) AS trial_day
-    FROM trials t
-    JOIN stores s ON s.shop_id = t.shop_id
-    WHERE t.result = 'pass' AND s.channel = 'offline' AND t.user_pin IS NOT NULL
+{{ chain("d_", "day_rows", " AND t.trial_at >= :d_start", "o.paid_at >= :d_start AND o.paid_at < :d_end") }},
+{#- The days before D, for the users who churned on D: every copy of a trial_id one of them has. -#}
+d_churned_users AS (
+    SELECT DISTINCT user_pin FROM d_churned
 ),
-ranked AS (
-    SELECT p.*,
-           ROW_NUMBER() OVER (PARTITION BY p.trial_day, p.user_pin, p.merchant_id
-                              ORDER BY p.trial_at, p.trial_id) AS rk,
-           COUNT(*) OVER (PARTITION BY p.trial_day, p.user_pin, p.merchant_id) AS n_trials,
-           MAX(p.amount) OVER (PARTITION BY p.trial_day, p.user_pin, p.merchant_id) AS max_amount
-    FROM pass_trials p
+past_rows AS MATERIALIZED (
+    SELECT t.trial_id, t.user_pin, t.shop_id, t.trial_at, t.amount, t.result
+    FROM fact_trial t
+    WHERE t.trial_at >= :hist_start AND t.trial_at < :d_end AND t.trial_id IS NOT NULL
+      AND t.trial_id IN (SELECT x.trial_id FROM fact_trial x
+                         WHERE x.trial_at >= :hist_start AND x.trial_at < :d_end
+                           AND x.user_pin IN (SELECT user_pin FROM d_churned_users))
 ),
-pairs AS (
-    SELECT trial_day, user_pin, merchant_id, shop_id, trial_at AS first_trial_at,
-           n_trials, max_amount
-    FROM ranked
-    WHERE rk = 1
-),
-orders AS (
-    SELECT o.user_pin, s.merchant_id, o.paid_at
-    FROM fact_order o
-    JOIN stores s ON s.shop_id = o.shop_id
-    WHERE o.paid_at >= :hist_start AND o.paid_at < :d_end AND o.user_pin IS NOT NULL
-),
+{{ chain("past_", "past_rows", " AND t.trial_at < :d_start",
+         "o.paid_at >= :hist_start AND o.paid_at < :d_start AND o.user_pin IN (SELECT user_pin FROM d_churned_users)") }},
 churned AS (
-    SELECT p.*
-    FROM pairs p
-    WHERE NOT EXISTS (
-        SELECT 1
-        FROM orders o
-        WHERE o.user_pin = p.user_pin
-          AND o.merchant_id = p.merchant_id
-          AND o.paid_at >= p.first_trial_at
-          AND CAST(o.paid_at AS DATE) = p.trial_day
-    )
+    SELECT * FROM d_churned
+    UNION ALL
+    SELECT * FROM past_churned
 )
+{%- else -%}
+trial_rows AS NOT MATERIALIZED (
+    SELECT t.trial_id, t.user_pin, t.shop_id, t.trial_at, t.amount, t.result
+    FROM fact_trial t
+    WHERE t.trial_at >= :hist_start AND t.trial_at < :d_end
+      AND t.trial_id IS NOT NULL
+      {% if same_weekday | default(false) %}AND EXTRACT(DOW FROM t.trial_at) = EXTRACT(DOW FROM CAST(:business_date AS DATE)){% endif %}
+),
+{{ chain("", "trial_rows", "", "o.paid_at >= :hist_start AND o.paid_at < :d_end") }}
+{%- endif %}

@@ -1,5 +1,5 @@
 -- churn_callback_list for business date D (意愿流失专项 callback list).
--- Bound: :business_date (D), :hist_start (D - cooldown_days, 00:00), :d_end (D+1 00:00).
+-- Bound: :business_date (D), :hist_start (D - cooldown_days, 00:00), :d_start (D 00:00), :d_end (D+1 00:00).
 -- A churned (user, merchant) pair of D is listed unless the same pair also churned on any day of
 -- [D - cooldown_days, D): nobody is phoned twice in a week. Derived from source only, so backfills
 -- in any order give the same lists.
@@ -7,6 +7,7 @@ INSERT INTO churn_callback_list (
     business_date, user_pin, phone_masked, merchant_id, merchant_name, shop_id, store_name, city,
     first_trial_at, trial_count, max_trial_amount
 )
+{% set focus_day = true -%}
 WITH
 {% include "churn/_churned_pairs.sql" %},
 users AS (
@@ -17,7 +18,7 @@ users AS (
                                   ORDER BY CASE WHEN NULLIF(TRIM(u.phone), '') IS NULL THEN 1 ELSE 0 END,
                                            u.phone) AS rn
         FROM dim_user u
-        WHERE u.user_pin IS NOT NULL
+        WHERE u.user_pin IN (SELECT l.user_pin FROM churned l WHERE l.trial_day = CAST(:business_date AS DATE))
     ) x
     WHERE rn = 1
 )

@@ -4,10 +4,13 @@
 -- ISO week (week_start = the Monday), so one file serves one week (the table) and many (the trend).
 --
 -- stores     dim_store, one row per shop_id (a duplicated shop counts once)
--- events     fact_redpacket_event of the window, one row per event_id (a duplicated event counts once)
+-- events     fact_redpacket_event of the window, one row per event_id (a duplicated event counts once:
+--            its earliest copy); only the repeated event_ids are ranked, the others pass as they are
 -- shop_weeks (week, shop) with any scan or claim, anonymous scans included: the rows of the output
 -- claimers   per (week, shop, user): claim_at = the user's first claim at that shop in that week
--- trials / orders   fact_trial / fact_order of the window, one row per trial_id / order_id
+-- trials / orders   fact_trial / fact_order of the window, one row per trial_id / order_id (the
+--            earliest copy), read only for the users who claimed: every copy of an id one of them
+--            has is ranked, so the copy kept is the one the whole window would keep
 -- c_trials, c_orders, c_redeems   what each claimer did at that shop from claim_at (inclusive) to
 --            the end of the week; a null amount counts 0
 -- funnel     per (week_start, shop_id): the six counts, gmv and redpacket_cost
@@ -22,17 +25,32 @@ stores AS (
     ) x
     WHERE rn = 1
 ),
+event_rows AS NOT MATERIALIZED (
+    SELECT e.event_id, e.shop_id, e.user_pin, e.event_type, e.event_at, e.amount
+    FROM fact_redpacket_event e
+    WHERE e.event_at >= :w_start AND e.event_at < :w_end AND e.shop_id IS NOT NULL
+),
+repeated_events AS (
+    SELECT event_id FROM event_rows WHERE event_id IS NOT NULL GROUP BY event_id HAVING COUNT(*) > 1
+),
 events AS (
     SELECT event_id, shop_id, user_pin, event_type, event_at, amount,
            CAST(DATE_TRUNC('week', event_at) AS DATE) AS week_start
     FROM (
-        SELECT e.*,
-               ROW_NUMBER() OVER (PARTITION BY e.event_id
-                                  ORDER BY e.event_at, e.event_type, e.shop_id, e.user_pin, e.amount) AS rn
-        FROM fact_redpacket_event e
-        WHERE e.event_at >= :w_start AND e.event_at < :w_end AND e.shop_id IS NOT NULL
-    ) x
-    WHERE rn = 1 OR event_id IS NULL
+        SELECT r.event_id, r.shop_id, r.user_pin, r.event_type, r.event_at, r.amount
+        FROM event_rows r
+        WHERE r.event_id IS NULL OR NOT EXISTS (SELECT 1 FROM repeated_events d WHERE d.event_id = r.event_id)
+        UNION ALL
+        SELECT event_id, shop_id, user_pin, event_type, event_at, amount
+        FROM (
+            SELECT r.*,
+                   ROW_NUMBER() OVER (PARTITION BY r.event_id
+                                      ORDER BY r.event_at, r.event_type, r.shop_id, r.user_pin, r.amount) AS rn
+            FROM event_rows r
+            WHERE EXISTS (SELECT 1 FROM repeated_events d WHERE d.event_id = r.event_id)
+        ) x
+        WHERE rn = 1
+    ) e
 ),
 shop_weeks AS (
     SELECT DISTINCT week_start, shop_id
@@ -51,25 +69,52 @@ claimers AS (
     WHERE event_type = 'claim' AND user_pin IS NOT NULL
     GROUP BY week_start, shop_id, user_pin
 ),
+claimer_users AS (
+    SELECT DISTINCT user_pin FROM claimers
+),
+trial_rows AS (
+    SELECT t.trial_id, t.user_pin, t.shop_id, t.trial_at, t.result, t.amount
+    FROM fact_trial t
+    WHERE t.trial_at >= :w_start AND t.trial_at < :w_end AND t.user_pin IS NOT NULL
+      AND t.trial_id IN (SELECT c.trial_id FROM fact_trial c
+                         WHERE c.trial_at >= :w_start AND c.trial_at < :w_end AND c.trial_id IS NOT NULL
+                           AND c.user_pin IN (SELECT user_pin FROM claimer_users))
+    UNION ALL
+    SELECT t.trial_id, t.user_pin, t.shop_id, t.trial_at, t.result, t.amount
+    FROM fact_trial t
+    WHERE t.trial_at >= :w_start AND t.trial_at < :w_end AND t.trial_id IS NULL
+      AND t.user_pin IN (SELECT user_pin FROM claimer_users)
+),
 trials AS (
     SELECT user_pin, shop_id, trial_at, result, CAST(DATE_TRUNC('week', trial_at) AS DATE) AS week_start
     FROM (
-        SELECT t.*,
-               ROW_NUMBER() OVER (PARTITION BY t.trial_id
-                                  ORDER BY t.trial_at, t.user_pin, t.shop_id, t.result, t.amount) AS rn
-        FROM fact_trial t
-        WHERE t.trial_at >= :w_start AND t.trial_at < :w_end AND t.user_pin IS NOT NULL
+        SELECT r.*,
+               ROW_NUMBER() OVER (PARTITION BY r.trial_id
+                                  ORDER BY r.trial_at, r.user_pin, r.shop_id, r.result, r.amount) AS rn
+        FROM trial_rows r
     ) x
     WHERE rn = 1 OR trial_id IS NULL
+),
+order_rows AS (
+    SELECT o.order_id, o.user_pin, o.shop_id, o.paid_at, o.amount
+    FROM fact_order o
+    WHERE o.paid_at >= :w_start AND o.paid_at < :w_end AND o.user_pin IS NOT NULL
+      AND o.order_id IN (SELECT c.order_id FROM fact_order c
+                         WHERE c.paid_at >= :w_start AND c.paid_at < :w_end AND c.order_id IS NOT NULL
+                           AND c.user_pin IN (SELECT user_pin FROM claimer_users))
+    UNION ALL
+    SELECT o.order_id, o.user_pin, o.shop_id, o.paid_at, o.amount
+    FROM fact_order o
+    WHERE o.paid_at >= :w_start AND o.paid_at < :w_end AND o.order_id IS NULL
+      AND o.user_pin IN (SELECT user_pin FROM claimer_users)
 ),
 orders AS (
     SELECT user_pin, shop_id, paid_at, amount, CAST(DATE_TRUNC('week', paid_at) AS DATE) AS week_start
     FROM (
-        SELECT o.*,
-               ROW_NUMBER() OVER (PARTITION BY o.order_id
-                                  ORDER BY o.paid_at, o.user_pin, o.shop_id, o.amount) AS rn
-        FROM fact_order o
-        WHERE o.paid_at >= :w_start AND o.paid_at < :w_end AND o.user_pin IS NOT NULL
+        SELECT r.*,
+               ROW_NUMBER() OVER (PARTITION BY r.order_id
+                                  ORDER BY r.paid_at, r.user_pin, r.shop_id, r.amount) AS rn
+        FROM order_rows r
     ) x
     WHERE rn = 1 OR order_id IS NULL
 ),

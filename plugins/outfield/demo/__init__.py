@@ -10,6 +10,12 @@
 
 (with neither, the Airflow connection ``warehouse``). The same arguments give the same rows.
 
+At scale (``generate(..., trials_per_user_day=1/24)`` for 10 M users and 50 M trials, see
+``benchmarks/``), a window of more than ``PART_TRIALS`` (2 M) trials is generated in parts of whole
+days, each appended and committed in time order: memory stays bounded (~3 GB at 10 M users) and the
+fact tables are stored ordered by their timestamps (DuckDB's zone maps then skip the other days).
+Below that size the rows are exactly those of the one-piece generator.
+
 The world
 ---------
 Merchants (``merchant_id`` / ``merchant_name``): ``M_APPLE`` Apple (171 offline stores), ``M_LENOVO``

@@ -2,6 +2,9 @@
 
 Writes the six source tables of the spec (replacing them) and prints one line per table and the
 injected defects. Without ``--duckdb``/``--postgres`` it uses the Airflow connection ``warehouse``.
+``--clean`` removes the generator's built-in documented defects afterwards, and ``--inject
+NAME@YYYY-MM-DD`` (repeatable) injects a defect on a day (``outfield.demo.defects``), e.g. a clean
+warehouse with a churn spike: ``--clean --inject churn_spike@2026-06-25``.
 Nothing personal is printed (no phone number, no user list; a PostgreSQL conninfo is not echoed).
 """
 
@@ -42,6 +45,15 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _inject(text: str) -> tuple[str, dt.date]:
+    from outfield.demo.defects import DefectError, parse_spec
+
+    try:
+        return parse_spec(text)
+    except (DefectError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def default_end() -> dt.date:
     """Yesterday in Asia/Shanghai."""
     from outfield.dates import local_day
@@ -67,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--postgres", metavar="CONNINFO",
                         help="write to PostgreSQL, e.g. 'host=127.0.0.1 dbname=outfield user=postgres'")
     p.add_argument("--schema", help="PostgreSQL schema (created if missing; only with --postgres)")
+    p.add_argument("--clean", action="store_true",
+                   help="then remove the built-in documented defects (duplicates, bad trial rows, lost "
+                        "transactions, stores without a city): see outfield.demo.defects.clean")
+    p.add_argument("--inject", metavar="NAME@YYYY-MM-DD", type=_inject, action="append", default=[],
+                   help="then inject defect NAME on that day (repeatable): late_table, txn_loss, duplicate_keys, "
+                        "missing_city, volume_drop, churn_spike, crowd_jump (see outfield.demo.defects)")
     return p
 
 
@@ -103,17 +121,45 @@ def format_summary(summary: dict[str, Any], target: str) -> str:
     return "\n".join(lines)
 
 
+def apply_defects(wh: Any, clean: bool, inject: list[tuple[str, dt.date]]) -> list[str]:
+    """``--clean`` then each ``--inject``; returns the lines to print (no personal data)."""
+    from outfield.demo import defects
+
+    lines: list[str] = []
+    if clean:
+        repaired = defects.clean(wh)
+        lines.append("cleaned (built-in defects removed): "
+                     f"duplicate rows {sum(repaired['duplicate_rows'].values())}, "
+                     f"incomplete rows {sum(repaired['incomplete_rows'].values())}, "
+                     f"rows at unknown shops {sum(repaired['unknown_shop_rows'].values())}, "
+                     f"lost transactions restored {repaired['restored_txns']}, "
+                     f"store cities filled {len(repaired['store_cities'])}")
+    if inject:
+        lines.append("injected defects (see outfield.demo.defects):")
+    for name, day in inject:
+        done = defects.inject(wh, name, day)
+        caught = ", ".join(f"{c['check']} {c['subject']}" for c in done["caught_by"])
+        lines.append(f"  {day} {name}: {done['description']} (caught by: {caught})")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.schema and not args.postgres:
         parser.error("--schema needs --postgres")
     end = args.end or default_end()
+    start = end - dt.timedelta(days=args.days - 1)
+    for name, day in args.inject:
+        if not start <= day <= end:
+            parser.error(f"--inject {name}@{day}: the day is outside the window {start} .. {end}")
     t0 = time.perf_counter()
+    extra: list[str] = []
     try:
         wh, target = open_warehouse(args)
         with wh:
             summary = generate(wh, users=args.users, days=args.days, end=end, seed=args.seed)
+            extra = apply_defects(wh, args.clean, args.inject)
     except DemoError as exc:
         parser.error(str(exc))
     except Exception as exc:  # noqa: BLE001 - one clear line instead of a traceback
@@ -121,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{parser.prog}: error: {type(exc).__name__}: {first}", file=sys.stderr)
         return 1
     print(format_summary(summary, target))
+    if extra:
+        print("\n".join(extra))
     print(f"done in {time.perf_counter() - t0:.1f} s (build {summary['build_seconds']:.1f} s, "
           f"load {summary['load_seconds']:.1f} s)")
     return 0

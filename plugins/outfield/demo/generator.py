@@ -134,7 +134,9 @@ def _money(col: str, nullable: bool = False) -> str:
 
 
 _NULL_MONEY = -(2**62)
-USER_PIN = _nullable_id("U", "u", 8)
+# Users are numbered u = 0, 1, ... in the frames; their pin is U<u+1> in dim_user AND in every fact
+# table (a null user is u < 0).
+USER_PIN = f"CASE WHEN u < 0 THEN NULL ELSE {_id('U', 'u + 1', 8)} END"
 
 
 def _cat(codes: np.ndarray, names: list[str] | tuple[str, ...]) -> pd.Categorical:
@@ -330,32 +332,221 @@ def _clamp_offset(offset: int, days: int) -> int | None:
     return min(offset, days - 1)
 
 
-def build(*, users: int, days: int, end: dt.date, seed: int) -> DemoData:
-    """Generate every source table in memory (no warehouse needed)."""
-    _validate(users, days, end, seed)
-    t_start = time.perf_counter()
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
-    r_store, r_user, r_sess, r_trial, r_txn, r_rp, r_def, _ = streams
+# ====================================================================== the world and its parts
+#: A window whose trials would exceed this many is generated in parts of whole days (each part in
+#: memory, appended to the tables in time order): bounded memory at any size. Below it, the whole
+#: window is one part, generated exactly as before parts existed (same rows for the same arguments).
+PART_TRIALS = 2_000_000
+
+
+@dataclass
+class _World:
+    """What every part of a window shares: arguments, stores, users, sessions per day."""
+
+    users: int
+    days: int
+    end: dt.date
+    seed: int
+    trials_per_user_day: float
+    start: dt.date
+    start_s: int
+    stores: Stores
+    dim_user: SourceFrame
+    eligible: np.ndarray       # users activated before the window: the ones who shop in it
+    per_day: np.ndarray        # sessions drawn per day (before the one-session-per-merchant rule)
+    r_def: np.random.Generator
+    activity_cum: np.ndarray | None = None  # users' cumulated activity weights (None: drawn by the part)
+
+
+@dataclass
+class _Rngs:
+    sess: np.random.Generator
+    trial: np.random.Generator
+    txn: np.random.Generator
+    rp: np.random.Generator
+    defect: np.random.Generator
+
+
+@dataclass
+class _Part:
+    """The fact tables of the days ``[lo, hi)`` of the window, and what the summary adds up."""
+
+    tables: dict[str, SourceFrame]
+    counts: dict[str, int]     # ids used per fact table (the next part's ids start after them)
+    stats: dict[str, int]      # numerators / denominators of the summary's shares
+    defects: list[dict[str, Any]]
+
+
+def _world(users: int, days: int, end: dt.date, seed: int, trials_per_user_day: float,
+           parts: int) -> tuple[_World, list[_Rngs]]:
+    """Stores, users and sessions per day of the window; the random streams of each part.
+
+    With one part, the part draws from the window's own streams in their original order (so the
+    rows are those of the unpartitioned generator); with several, each part has child streams of
+    its own and the users' activity weights are drawn once here.
+    """
+    seqs = np.random.SeedSequence(seed).spawn(8)
+    streams = [np.random.default_rng(s) for s in seqs[:7]]
+    r_store, r_user, r_sess, r_trial, r_txn, r_rp, r_def = streams
     start = end - dt.timedelta(days=days - 1)
     start_s = int(np.datetime64(start, "s").astype(np.int64))
-    n_merchants = len(ref.MERCHANTS)
-
     stores = build_stores(r_store)
-    n_stores = len(stores.frame)
     dim_user, eligible = build_users(r_user, users, start_s, days)
 
-    # ---- sessions per day (weekday-aware), store by traffic, user by activity
+    # sessions per day (weekday-aware)
     weekday = (start.weekday() + np.arange(days)) % 7
     factor = np.where(weekday >= 5, WEEKEND_FACTOR, 1.0)
     week_mean = (5 + 2 * WEEKEND_FACTOR) / 7
-    lam = users * TRIALS_PER_USER_DAY / MEAN_TRIALS_PER_SESSION * factor / week_mean
+    lam = users * trials_per_user_day / MEAN_TRIALS_PER_SESSION * factor / week_mean
     lam = lam * np.exp(r_sess.normal(0.0, 0.03, size=days))
     per_day = r_sess.poisson(lam)
-    day = np.repeat(np.arange(days, dtype=np.int32), per_day)
+    world = _World(users, days, end, seed, trials_per_user_day, start, start_s, stores, dim_user, eligible,
+                   per_day, r_def)
+    if parts == 1:
+        return world, [_Rngs(r_sess, r_trial, r_txn, r_rp, r_def)]
+    world.activity_cum = np.cumsum(r_sess.gamma(2.0, 1.0, size=len(eligible)))
+    return world, [_Rngs(*(np.random.default_rng(s) for s in child.spawn(5))) for child in seqs[7].spawn(parts)]
+
+
+def _part_bounds(users: int, days: int, trials_per_user_day: float, part_trials: int) -> list[tuple[int, int]]:
+    """Consecutive day ranges ``[lo, hi)`` with about ``part_trials`` trials each (one when all fit)."""
+    per_day = max(users * trials_per_user_day, 1.0)
+    span = max(1, int(part_trials // per_day))
+    if span >= days:
+        return [(0, days)]
+    return [(lo, min(lo + span, days)) for lo in range(0, days, span)]
+
+
+def build(*, users: int, days: int, end: dt.date, seed: int,
+          trials_per_user_day: float = TRIALS_PER_USER_DAY) -> DemoData:
+    """Generate every source table in memory (no warehouse needed), the whole window in one part."""
+    _validate(users, days, end, seed, trials_per_user_day)
+    t_start = time.perf_counter()
+    world, (rngs,) = _world(users, days, end, seed, trials_per_user_day, 1)
+    part = _build_part(world, rngs, 0, days, {})
+    data = DemoData({"dim_user": world.dim_user})
+    data.tables["dim_store"] = _dim_store(world, part.defects)
+    data.tables.update(part.tables)
+    data.summary = _summary(world, {t: len(s.frame) for t, s in data.tables.items()}, part.stats, part.defects,
+                            time.perf_counter() - t_start)
+    return data
+
+
+def build_parts(*, users: int, days: int, end: dt.date, seed: int,
+                trials_per_user_day: float = TRIALS_PER_USER_DAY, part_trials: int = PART_TRIALS):
+    """Generate the window part by part, for any size in bounded memory.
+
+    Yields ``(tables, None)`` for each piece to append, in order: first ``dim_user`` and
+    ``dim_store``, then the four fact tables of each part of consecutive whole days (their rows in
+    time order, so the tables are written ordered by their timestamps); last ``({}, summary)``.
+    When the window fits in one part (``part_trials``) the rows are exactly those of :func:`build`.
+    """
+    _validate(users, days, end, seed, trials_per_user_day)
+    busy = 0.0  # seconds spent generating (not waiting for the consumer between pieces)
+    t = time.perf_counter()
+    bounds = _part_bounds(users, days, trials_per_user_day, part_trials)
+    world, rngs = _world(users, days, end, seed, trials_per_user_day, len(bounds))
+    rows: dict[str, int] = dict.fromkeys(SOURCE_TABLES, 0)
+    stats: dict[str, int] = {}
+    defects: list[dict[str, Any]] = []
+    offsets: dict[str, int] = {}
+    dim_user = world.dim_user
+    rows["dim_user"] = len(dim_user.frame)
+    if len(bounds) > 1:  # with one part, dim_store's defect draws come after the part's (as in build)
+        dim_store = _dim_store(world, defects)
+        rows["dim_store"] = len(dim_store.frame)
+        busy += time.perf_counter() - t
+        yield {"dim_user": dim_user, "dim_store": dim_store}, None
+        t = time.perf_counter()
+        world.dim_user = dim_user = None  # the parts do not need it: let it go
+    for (lo, hi), r in zip(bounds, rngs, strict=True):
+        part = _build_part(world, r, lo, hi, offsets)
+        for table, n in part.counts.items():
+            offsets[table] = offsets.get(table, 0) + n
+        for key, value in part.stats.items():
+            stats[key] = stats.get(key, 0) + value
+        defects.extend(part.defects)
+        if len(bounds) == 1:
+            dim_store = _dim_store(world, defects)
+            rows["dim_store"] = len(dim_store.frame)
+            busy += time.perf_counter() - t
+            yield {"dim_user": dim_user, "dim_store": dim_store}, None
+            t = time.perf_counter()
+        for table, source in part.tables.items():
+            rows[table] += len(source.frame)
+        busy += time.perf_counter() - t
+        yield part.tables, None
+        t = time.perf_counter()
+        del part
+    yield {}, _summary(world, rows, stats, defects, busy + time.perf_counter() - t, parts=len(bounds))
+
+
+def _dim_store(world: _World, defects: list[dict[str, Any]]) -> SourceFrame:
+    """dim_store with defect (2b): two shops repeated with identical content."""
+    stores = world.stores
+    s_dup = np.sort(world.r_def.choice(np.flatnonzero(~stores.online), size=DUPLICATE_STORES, replace=False))
+    store_frame = pd.concat([stores.frame, stores.frame.iloc[s_dup]], ignore_index=True)
+    dup_shops = [stores.frame.at[int(i), "shop_id"] for i in s_dup]
+    defects.append(_defect(world.end, None, "duplicate_store", ["dim_store"],
+                           f"dim_store repeats shop {', '.join(dup_shops)} with identical content",
+                           {"shops": dup_shops}))
+    return SourceFrame("dim_store", store_frame, SOURCE_COLUMNS["dim_store"])
+
+
+def _summary(world: _World, rows: dict[str, int], stats: dict[str, int], defects: list[dict[str, Any]],
+             seconds: float, parts: int = 1) -> dict[str, Any]:
+    stores = world.stores
+    # Defect (4): Apple stores with a null/blank city (their share of Apple's order amount).
+    apple_amount = stats["apple_amount"]
+    share = float(stats["apple_blank_amount"] / apple_amount) if apple_amount else 0.0
+    do_share = float(stats["apple_district_only_amount"] / apple_amount) if apple_amount else 0.0
+    blank_ids = list(stores.frame.loc[stores.apple_blank, "shop_id"])
+    do_ids = list(stores.frame.loc[stores.apple_district_only, "shop_id"])
+    defects = [*defects, _defect(
+        world.end, None, "missing_city", ["dim_store"],
+        f"{len(blank_ids)} Apple stores with a null or blank city carry {share:.1%} of Apple's "
+        f"order amount; {len(do_ids)} of them ({do_share:.1%}) have a district-only address "
+        "(city not recoverable)",
+        {"shops": blank_ids, "district_only_shops": do_ids,
+         "apple_amount_share": round(share, 4), "district_only_amount_share": round(do_share, 4)})]
+    st = {
+        "trials": int(stats["trials"]),
+        "reject_share": round(float(stats["rejected"] / stats["reject_rows"]) if stats["reject_rows"] else float("nan"), 4),
+        "nonconverted_share_offline": round(float(stats["offline_pass_nonconverted"]
+                                                  / max(stats["offline_pass"], 1)), 4),
+        "apple_blank_city_amount_share": round(share, 4),
+        "weekend_factor": WEEKEND_FACTOR,
+    }
+    defects.sort(key=lambda d: (d["day"] or "9999", d["name"]))
+    summary = {
+        "users": world.users, "days": world.days, "start": world.start.isoformat(), "end": world.end.isoformat(),
+        "seed": world.seed, "stores": int(len(stores.frame)), "rows": {t: int(rows[t]) for t in SOURCE_TABLES},
+        "defects": defects, "stats": st, "build_seconds": round(seconds, 2),
+    }
+    if world.trials_per_user_day != TRIALS_PER_USER_DAY:
+        summary["trials_per_user_day"] = world.trials_per_user_day
+    if parts > 1:
+        summary["parts"] = parts
+    return summary
+
+
+def _build_part(world: _World, rng: _Rngs, lo: int, hi: int, offsets: dict[str, int]) -> _Part:
+    """The fact tables of the days ``[lo, hi)``: sessions, trials, transactions, orders, red packets
+    and the defects whose day falls in it. Ids continue after ``offsets`` (ids used by earlier parts)."""
+    users, days, end, start_s = world.users, world.days, world.end, world.start_s
+    stores, eligible = world.stores, world.eligible
+    r_sess, r_trial, r_txn, r_def = rng.sess, rng.trial, rng.txn, rng.defect
+    n_merchants = len(ref.MERCHANTS)
+    n_stores = len(stores.frame)
+    per_day = world.per_day[lo:hi]
+
+    # ---- sessions: store by traffic, user by activity
+    day = np.repeat(np.arange(lo, hi, dtype=np.int32), per_day)
     n = len(day)
     store = r_sess.choice(n_stores, size=n, p=stores.weight).astype(np.int32)
-    activity = r_sess.gamma(2.0, 1.0, size=len(eligible))
-    cum = np.cumsum(activity)
+    cum = world.activity_cum
+    if cum is None:
+        cum = np.cumsum(r_sess.gamma(2.0, 1.0, size=len(eligible)))
     user = eligible[np.minimum(np.searchsorted(cum, r_sess.random(n) * cum[-1], side="right"),
                                len(eligible) - 1)].astype(np.int64)
     merchant = stores.merchant[store]
@@ -377,9 +568,9 @@ def build(*, users: int, days: int, end: dt.date, seed: int) -> DemoData:
             continue
         w = np.array([c.weight for c in m.categories])
         pick = np.minimum(np.searchsorted(np.cumsum(w) / w.sum(), u_cat[mask], side="right"), len(w) - 1)
-        lo = np.log([c.lo for c in m.categories])[pick]
-        hi = np.log([c.hi for c in m.categories])[pick]
-        base_yuan[mask] = np.exp(lo + u_amt[mask] * (hi - lo))
+        lo_y = np.log([c.lo for c in m.categories])[pick]
+        hi_y = np.log([c.hi for c in m.categories])[pick]
+        base_yuan[mask] = np.exp(lo_y + u_amt[mask] * (hi_y - lo_y))
         cat_code[mask] = np.array([ref.CATEGORY_NAMES.index(c.name) for c in m.categories])[pick]
     k = r_sess.choice(np.array(TRIALS_PER_SESSION), size=S, p=TRIALS_PER_SESSION_P).astype(np.int64)
     t0 = _time_of_day(r_sess, S)
@@ -417,7 +608,7 @@ def build(*, users: int, days: int, end: dt.date, seed: int) -> DemoData:
     extra_s = np.empty(0, dtype=np.int64)
     extra_amount = np.empty(0, dtype=np.int64)
     extra_reject = np.empty(0, dtype=bool)
-    if bad_off is not None:
+    if bad_off is not None and lo <= days - 1 - bad_off < hi:
         bad_day = days - 1 - bad_off
         offline_ids = np.flatnonzero(~stores.online)
         n_extra = NULL_USER_TRIALS + UNKNOWN_SHOP_TRIALS
@@ -440,7 +631,7 @@ def build(*, users: int, days: int, end: dt.date, seed: int) -> DemoData:
     order = np.lexsort((np.concatenate([j, np.zeros(len(extra_s), dtype=np.int64)]),
                         all_trial_sess, all_trial_s))
     trial_no = np.empty(len(order), dtype=np.int64)
-    trial_no[order] = np.arange(1, len(order) + 1)
+    trial_no[order] = np.arange(1, len(order) + 1) + offsets.get("fact_trial", 0)
     last_trial_no = trial_no[first_idx + k - 1]  # per session
     trial_user = np.concatenate([user[sess], extra_user])
     trial_store = np.concatenate([store[sess], extra_store])
@@ -455,6 +646,9 @@ def build(*, users: int, days: int, end: dt.date, seed: int) -> DemoData:
         "reason": _cat(trial_reason, ref.REJECT_REASONS),
     }).iloc[order].reset_index(drop=True)
     last_amount = trial_amount[first_idx + k - 1]
+    n_trial_ids = len(order)
+    del sess, j, gap, cs, t_trial, last, reject, reason, bump, trial_s, all_trial_s, all_trial_sess, order
+    del trial_no, trial_user, trial_store, trial_reason, trial_amt
 
     # ---- transactions: success (converted), failed before success, failed/cancelled of churners
     day_s = start_s + day.astype(np.int64) * 86400
@@ -471,7 +665,7 @@ def build(*, users: int, days: int, end: dt.date, seed: int) -> DemoData:
                                 churn_status.astype(np.int32)])
     tx_order = np.lexsort((tx_status, tx_sess, tx_s))
     txn_no = np.empty(len(tx_order), dtype=np.int64)
-    txn_no[tx_order] = np.arange(1, len(tx_order) + 1)
+    txn_no[tx_order] = np.arange(1, len(tx_order) + 1) + offsets.get("fact_txn", 0)
     success_txn_no = txn_no[: len(conv)]
     txn_frame = pd.DataFrame({
         "no": txn_no, "trial": last_trial_no[tx_sess], "u": user[tx_sess],
@@ -480,6 +674,7 @@ def build(*, users: int, days: int, end: dt.date, seed: int) -> DemoData:
         "status": _cat(tx_status, ["success", "failed", "cancelled"]),
         "_day": day[tx_sess], "_store": store[tx_sess],
     }).iloc[tx_order].reset_index(drop=True)
+    n_txn_ids = len(tx_order)
 
     # ---- orders of converted sessions
     paid_s = success_s + r_txn.integers(5, 240, size=len(conv))
@@ -493,7 +688,7 @@ def build(*, users: int, days: int, end: dt.date, seed: int) -> DemoData:
     o_txn = np.where(r_txn.random(len(conv)) < 0.01, -1, success_txn_no)
     o_order = np.lexsort((conv, paid_s))
     order_no = np.empty(len(conv), dtype=np.int64)
-    order_no[o_order] = np.arange(1, len(conv) + 1)
+    order_no[o_order] = np.arange(1, len(conv) + 1) + offsets.get("fact_order", 0)
     order_frame = pd.DataFrame({
         "no": order_no, "txn": o_txn, "u": user[conv],
         "shop": _cat(store[conv], list(stores.frame["shop_id"])),
@@ -503,14 +698,15 @@ def build(*, users: int, days: int, end: dt.date, seed: int) -> DemoData:
     order_day = day[conv][o_order]
 
     # ---- red-packet events
-    rp = _redpackets(r_rp, stores=stores, users=users, start_s=start_s, day=day, store=store, user=user,
+    rp = _redpackets(rng.rp, stores=stores, users=users, start_s=start_s, day=day, store=store, user=user,
                      merchant=merchant, first_trial_t=first_trial_t, converted=converted, conv=conv,
-                     paid_s=paid_s, order_no=order_no, per_day=per_day)
+                     paid_s=paid_s, order_no=order_no, per_day=per_day, day_lo=lo,
+                     first_no=offsets.get("fact_redpacket_event", 0) + 1)
 
     # Defect (1): a day on which fact_txn lost every row at a few busy offline shops (orders kept).
     loss_off = _clamp_offset(TXN_LOSS_OFFSET, days)
     shops = np.empty(0, dtype=np.int64)
-    if loss_off is not None:
+    if loss_off is not None and lo <= days - 1 - loss_off < hi:
         loss_day = days - 1 - loss_off
         on_day = order_frame.loc[order_day == loss_day]
         counts = on_day.groupby(on_day["shop"].cat.codes, observed=True)["u"].nunique()
@@ -530,16 +726,15 @@ def build(*, users: int, days: int, end: dt.date, seed: int) -> DemoData:
                                 "ordering_users": {s: int(counts.loc[i]) for s, i in zip(shop_ids, shops, strict=True)}}))
     txn_frame = txn_frame.drop(columns=["_day", "_store"])
 
-    # Defect (2): exact duplicate rows in fact_trial, fact_order and dim_store.
+    # Defect (2): exact duplicate rows in fact_trial and fact_order (dim_store: see _dim_store).
     dup_off = _clamp_offset(DUPLICATE_OFFSET, days)
-    store_frame = stores.frame
-    if dup_off is not None:
+    if dup_off is not None and lo <= days - 1 - dup_off < hi:
         dup_day = days - 1 - dup_off
-        lo = np.datetime64(start_s + dup_day * 86400, "s")
-        hi = lo + np.timedelta64(86400, "s")
-        t_idx = np.flatnonzero(((trial_frame["ts"] >= lo) & (trial_frame["ts"] < hi)
+        lo_ts = np.datetime64(start_s + dup_day * 86400, "s")
+        hi_ts = lo_ts + np.timedelta64(86400, "s")
+        t_idx = np.flatnonzero(((trial_frame["ts"] >= lo_ts) & (trial_frame["ts"] < hi_ts)
                                 & (trial_frame["u"] >= 0)).to_numpy())
-        o_idx = np.flatnonzero(((order_frame["ts"] >= lo) & (order_frame["ts"] < hi)).to_numpy())
+        o_idx = np.flatnonzero(((order_frame["ts"] >= lo_ts) & (order_frame["ts"] < hi_ts)).to_numpy())
         t_dup = np.sort(r_def.choice(t_idx, size=min(DUPLICATE_TRIALS, len(t_idx)), replace=False))
         o_dup = np.sort(r_def.choice(o_idx, size=min(DUPLICATE_ORDERS, len(o_idx)), replace=False))
         trial_frame = pd.concat([trial_frame, trial_frame.iloc[t_dup]], ignore_index=True)
@@ -547,32 +742,18 @@ def build(*, users: int, days: int, end: dt.date, seed: int) -> DemoData:
         defects.append(_defect(end, dup_off, "duplicate_rows", ["fact_trial", "fact_order"],
                                f"{len(t_dup)} fact_trial rows and {len(o_dup)} fact_order rows repeated exactly",
                                {"fact_trial": len(t_dup), "fact_order": len(o_dup)}))
-    s_dup = np.sort(r_def.choice(np.flatnonzero(~stores.online), size=DUPLICATE_STORES, replace=False))
-    store_frame = pd.concat([store_frame, store_frame.iloc[s_dup]], ignore_index=True)
-    dup_shops = [stores.frame.at[int(i), "shop_id"] for i in s_dup]
-    defects.append(_defect(end, None, "duplicate_store", ["dim_store"],
-                           f"dim_store repeats shop {', '.join(dup_shops)} with identical content",
-                           {"shops": dup_shops}))
 
-    # Defect (4): Apple stores with a null/blank city.
     apple_orders = o_merchant == 0
-    apple_amount = o_amount[apple_orders].sum()
-    blank_amount = o_amount[apple_orders & stores.apple_blank[store[conv]]].sum()
-    do_amount = o_amount[apple_orders & stores.apple_district_only[store[conv]]].sum()
-    blank_ids = list(stores.frame.loc[stores.apple_blank, "shop_id"])
-    do_ids = list(stores.frame.loc[stores.apple_district_only, "shop_id"])
-    share = float(blank_amount / apple_amount) if apple_amount else 0.0
-    do_share = float(do_amount / apple_amount) if apple_amount else 0.0
-    defects.append(_defect(end, None, "missing_city", ["dim_store"],
-                           f"{len(blank_ids)} Apple stores with a null or blank city carry {share:.1%} of Apple's "
-                           f"order amount; {len(do_ids)} of them ({do_share:.1%}) have a district-only address "
-                           "(city not recoverable)",
-                           {"shops": blank_ids, "district_only_shops": do_ids,
-                            "apple_amount_share": round(share, 4), "district_only_amount_share": round(do_share, 4)}))
-
+    offline_pass = ~online & ~hard
+    stats = {
+        "trials": len(trial_frame),
+        "rejected": int(trial_reject.sum()), "reject_rows": len(trial_reject),
+        "offline_pass": int(offline_pass.sum()), "offline_pass_nonconverted": int((offline_pass & ~converted).sum()),
+        "apple_amount": int(o_amount[apple_orders].sum()),
+        "apple_blank_amount": int(o_amount[apple_orders & stores.apple_blank[store[conv]]].sum()),
+        "apple_district_only_amount": int(o_amount[apple_orders & stores.apple_district_only[store[conv]]].sum()),
+    }
     tables = {
-        "dim_user": dim_user,
-        "dim_store": SourceFrame("dim_store", store_frame, SOURCE_COLUMNS["dim_store"]),
         "fact_trial": SourceFrame("fact_trial", trial_frame, (
             _id("TR", "no", 10), USER_PIN, "CAST(shop AS VARCHAR)", "CAST(ts AS TIMESTAMP)", _money("amount"),
             "CAST(result AS VARCHAR)", "CAST(reason AS VARCHAR)")),
@@ -587,21 +768,9 @@ def build(*, users: int, days: int, end: dt.date, seed: int) -> DemoData:
             "CAST(type AS VARCHAR)", "CAST(ts AS TIMESTAMP)", _money("amount", nullable=True),
             _nullable_id("OD", "ord", 10))),
     }
-    offline_pass = ~online & ~hard
-    stats = {
-        "trials": int(len(trial_frame)),
-        "reject_share": round(float(trial_reject.mean()), 4),
-        "nonconverted_share_offline": round(float((offline_pass & ~converted).sum() / max(offline_pass.sum(), 1)), 4),
-        "apple_blank_city_amount_share": round(share, 4),
-        "weekend_factor": WEEKEND_FACTOR,
-    }
-    defects.sort(key=lambda d: (d["day"] or "9999", d["name"]))
-    summary = {
-        "users": users, "days": days, "start": start.isoformat(), "end": end.isoformat(), "seed": seed,
-        "stores": int(n_stores), "rows": {name: int(len(t.frame)) for name, t in tables.items()},
-        "defects": defects, "stats": stats, "build_seconds": round(time.perf_counter() - t_start, 2),
-    }
-    return DemoData(tables, summary)
+    counts_used = {"fact_trial": n_trial_ids, "fact_txn": n_txn_ids, "fact_order": len(conv),
+                   "fact_redpacket_event": len(rp)}
+    return _Part(tables, counts_used, stats, defects)
 
 
 def _defect(end: dt.date, offset: int | None, name: str, tables: list[str], description: str,
@@ -614,8 +783,12 @@ def _defect(end: dt.date, offset: int | None, name: str, tables: list[str], desc
 def _redpackets(rng: np.random.Generator, *, stores: Stores, users: int, start_s: int, day: np.ndarray,
                 store: np.ndarray, user: np.ndarray, merchant: np.ndarray, first_trial_t: np.ndarray,
                 converted: np.ndarray, conv: np.ndarray, paid_s: np.ndarray, order_no: np.ndarray,
-                per_day: np.ndarray) -> pd.DataFrame:
-    """Scan / claim / redeem events, linked to the sessions at code stores, plus walk-by scans."""
+                per_day: np.ndarray, day_lo: int = 0, first_no: int = 1) -> pd.DataFrame:
+    """Scan / claim / redeem events, linked to the sessions at code stores, plus walk-by scans.
+
+    ``per_day`` are the sessions of the days from ``day_lo`` on (walk-by scans follow them); event
+    numbers start at ``first_no``.
+    """
     n_stores = len(stores.frame)
     codes_of = [np.flatnonzero(stores.code_store == i) for i in range(n_stores)]
     n_codes = np.array([len(c) for c in codes_of])
@@ -654,7 +827,7 @@ def _redpackets(rng: np.random.Generator, *, stores: Stores, users: int, start_s
     code_store_w = np.where(n_codes > 0, stores.weight, 0.0)
     b_store = rng.choice(n_stores, size=B, p=code_store_w / code_store_w.sum()) if B else np.empty(0, np.int64)
     b_day = rng.choice(len(per_day), size=B, p=per_day / max(per_day.sum(), 1)) if B else np.empty(0, np.int64)
-    b_s = start_s + b_day.astype(np.int64) * 86400 + _time_of_day(rng, B)
+    b_s = start_s + (day_lo + b_day.astype(np.int64)) * 86400 + _time_of_day(rng, B)
     b_user = np.where(rng.random(B) < 0.25, -1, rng.integers(0, users, size=B))
     b_claim = (b_user >= 0) & (rng.random(B) < WALK_BY_CLAIM_P)
     b_code = pick_code(b_store)
@@ -682,7 +855,7 @@ def _redpackets(rng: np.random.Generator, *, stores: Stores, users: int, start_s
     ord_ = np.concatenate([p[6] if p[6] is not None else np.full(len(p[0]), -1, dtype=np.int64) for p in parts])
     order = np.lexsort((np.arange(len(ts)), etype, ts))
     no = np.empty(len(order), dtype=np.int64)
-    no[order] = np.arange(1, len(order) + 1)
+    no[order] = np.arange(first_no, first_no + len(order))
     return pd.DataFrame({
         "no": no, "code": _cat(code, stores.code_ids), "shop": _cat(shop, list(stores.frame["shop_id"])),
         "u": u, "type": _cat(etype, ["scan", "claim", "redeem"]), "ts": ts.astype("datetime64[s]"),
@@ -697,7 +870,8 @@ def _before(rng: np.random.Generator, lo: int, hi: int, room: np.ndarray) -> np.
     return np.maximum(lo_ + (rng.random(len(room)) * np.maximum(hi_ - lo_, 0)).astype(np.int64), 0)
 
 
-def _validate(users: int, days: int, end: dt.date, seed: int) -> None:
+def _validate(users: int, days: int, end: dt.date, seed: int,
+              trials_per_user_day: float = TRIALS_PER_USER_DAY) -> None:
     if not isinstance(users, int) or isinstance(users, bool) or not MIN_USERS <= users <= MAX_USERS:
         raise DemoError(f"users must be an integer from {MIN_USERS} to {MAX_USERS:,}, got {users!r}")
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_DAYS:
@@ -708,6 +882,9 @@ def _validate(users: int, days: int, end: dt.date, seed: int) -> None:
         raise DemoError("the window must start after 1970")
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise DemoError(f"seed must be a non-negative integer, got {seed!r}")
+    if (not isinstance(trials_per_user_day, (int, float)) or isinstance(trials_per_user_day, bool)
+            or not 0 < trials_per_user_day <= 2):
+        raise DemoError(f"trials_per_user_day must be a number in (0, 2], got {trials_per_user_day!r}")
 
 
 # ====================================================================== load
@@ -719,33 +896,87 @@ def load(wh: Any, data: DemoData) -> None:
     inserted with ``INSERT INTO t (...) SELECT <casts> FROM <frame>`` on DuckDB (the frame scanned in
     place), or rendered by an in-memory DuckDB and sent with ``COPY`` (``wh.copy_rows``) on PostgreSQL.
     """
-    with wh.transaction():
-        conn = wh.connection()
-        for table in reversed(SOURCE_TABLES):
-            conn.execute(f"DROP TABLE IF EXISTS {table}")
-        wh.create_source_tables()
-        if wh.dialect == "duckdb":
-            for table in SOURCE_TABLES:
-                source = data.tables[table]
-                view = f"_outfield_demo_{table}"
-                conn.register(view, source.frame)
-                try:
-                    conn.execute(f"INSERT INTO {table} ({', '.join(SOURCE_COLUMNS[table])})\n{source.sql(view)}")
-                finally:
-                    conn.unregister(view)
-            return
+    _load_pieces(wh, [(data.tables, None)])
+
+
+def _load_pieces(wh: Any, pieces: Any, *, atomic: bool = True) -> dict[str, Any] | None:
+    """Recreate the source tables and append each piece's frames; returns the last piece's summary.
+
+    ``pieces`` yields ``(tables, summary)`` (see :func:`build_parts`). ``atomic``: all in one
+    transaction (the tables are replaced all at once or not at all). Otherwise each piece commits on
+    its own: a transaction holds memory in proportion to what it wrote (DuckDB), so a warehouse of
+    many GB is loaded piece by piece; a failure then leaves a partial warehouse, to generate again.
+    """
+    summary = None
+    local = None
+    if wh.dialect != "duckdb":
         import duckdb
 
         local = duckdb.connect()
-        try:
-            for table in SOURCE_TABLES:
-                source = data.tables[table]
-                local.register("_src", source.frame)
-                cur = local.execute(source.sql("_src"))
-                wh.copy_rows(table, list(SOURCE_COLUMNS[table]), _fetch_batches(cur))
-                local.unregister("_src")
-        finally:
+    try:
+        with wh.transaction():
+            conn = wh.connection()
+            for table in reversed(SOURCE_TABLES):
+                conn.execute(f"DROP TABLE IF EXISTS {table}")
+            wh.create_source_tables()
+            if atomic:
+                for tables, piece_summary in pieces:
+                    summary = piece_summary or summary
+                    _append_all(wh, local, tables)
+                return summary
+        for tables, piece_summary in _ahead(pieces):
+            summary = piece_summary or summary
+            with wh.transaction():
+                _append_all(wh, local, tables)
+    finally:
+        if local is not None:
             local.close()
+    return summary
+
+
+def _append_all(wh: Any, local: Any, tables: dict[str, SourceFrame]) -> None:
+    for table in SOURCE_TABLES:
+        if table in tables:
+            _append(wh, local, tables[table])
+
+
+def _ahead(pieces: Any):
+    """Iterate ``pieces`` with the next one generated in a background thread while the caller loads
+    the current one (numpy and DuckDB release the GIL for their long operations: both cores work).
+    At most two pieces are in memory at once."""
+    import concurrent.futures
+
+    it = iter(pieces)
+    done = object()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-gen") as pool:
+        pending = pool.submit(next, it, done)
+        while True:
+            piece = pending.result()
+            if piece is done:
+                return
+            pending = pool.submit(next, it, done)
+            yield piece
+            del piece
+
+
+def _append(wh: Any, local: Any, source: SourceFrame) -> None:
+    """Append one frame's rows to its table (DuckDB: scanned in place; PostgreSQL: COPY)."""
+    table = source.table
+    if local is None:
+        conn = wh.connection()
+        view = f"_outfield_demo_{table}"
+        conn.register(view, source.frame)
+        try:
+            conn.execute(f"INSERT INTO {table} ({', '.join(SOURCE_COLUMNS[table])})\n{source.sql(view)}")
+        finally:
+            conn.unregister(view)
+        return
+    local.register("_src", source.frame)
+    try:
+        cur = local.execute(source.sql("_src"))
+        wh.copy_rows(table, list(SOURCE_COLUMNS[table]), _fetch_batches(cur))
+    finally:
+        local.unregister("_src")
 
 
 def _fetch_batches(cur: Any, size: int = 50_000):
@@ -756,15 +987,30 @@ def _fetch_batches(cur: Any, size: int = 50_000):
         yield from rows
 
 
-def generate(wh: Any, *, users: int, days: int, end: dt.date, seed: int) -> dict[str, Any]:
+def generate(wh: Any, *, users: int, days: int, end: dt.date, seed: int,
+             trials_per_user_day: float = TRIALS_PER_USER_DAY, part_trials: int = PART_TRIALS) -> dict[str, Any]:
     """Write the six source tables of the spec into ``wh``, replacing what was there.
 
     Returns the summary: arguments, ``rows`` per table, ``defects`` (each with its ``day`` and
     ``offset_days`` relative to ``end``, or None for the dimension defects), ``stats`` and timings.
+    ``trials_per_user_day`` sets how busy users are (default one trial every six days);
+    a window of more than ``part_trials`` trials is generated and appended in parts of whole days
+    (see :func:`build_parts`), each committed on its own, so that memory stays bounded at any size
+    (10 M users, 50 M trials: about 3 GB) and the fact tables are written in time order.
     """
-    data = build(users=users, days=days, end=end, seed=seed)
     t0 = time.perf_counter()
-    load(wh, data)
-    data.summary["load_seconds"] = round(time.perf_counter() - t0, 2)
-    data.summary["warehouse"] = wh.dialect
-    return data.summary
+    _validate(users, days, end, seed, trials_per_user_day)
+    if len(_part_bounds(users, days, trials_per_user_day, part_trials)) == 1:
+        data = build(users=users, days=days, end=end, seed=seed, trials_per_user_day=trials_per_user_day)
+        t1 = time.perf_counter()
+        load(wh, data)
+        data.summary["load_seconds"] = round(time.perf_counter() - t1, 2)
+        data.summary["warehouse"] = wh.dialect
+        return data.summary
+    summary = _load_pieces(wh, build_parts(users=users, days=days, end=end, seed=seed,
+                                           trials_per_user_day=trials_per_user_day, part_trials=part_trials),
+                           atomic=False)
+    total = time.perf_counter() - t0
+    summary["load_seconds"] = round(total - summary["build_seconds"], 2)
+    summary["warehouse"] = wh.dialect
+    return summary
