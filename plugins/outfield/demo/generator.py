@@ -1006,6 +1006,7 @@ def generate(wh: Any, *, users: int, days: int, end: dt.date, seed: int,
         load(wh, data)
         data.summary["load_seconds"] = round(time.perf_counter() - t1, 2)
         data.summary["warehouse"] = wh.dialect
+        _analyze(wh)
         return data.summary
     summary = _load_pieces(wh, build_parts(users=users, days=days, end=end, seed=seed,
                                            trials_per_user_day=trials_per_user_day, part_trials=part_trials),
@@ -1013,4 +1014,14 @@ def generate(wh: Any, *, users: int, days: int, end: dt.date, seed: int,
     total = time.perf_counter() - t0
     summary["load_seconds"] = round(total - summary["build_seconds"], 2)
     summary["warehouse"] = wh.dialect
+    _analyze(wh)
     return summary
+
+
+def _analyze(wh: Any) -> None:
+    """PostgreSQL plans the pipelines' joins as nested loops on tables it has no statistics for (76 s
+    instead of 3 s for the churn list at 3 000 users): gather them right after loading."""
+    if wh.dialect != "postgres":
+        return
+    for table in SOURCE_TABLES:
+        wh.connection().execute(f"ANALYZE {table}")
