@@ -2,7 +2,7 @@
 -- funnel stage. pass_users: a passing trial; txn_users: any fact_txn row, whatever its status;
 -- order_users: a success order (fact_order row). Monotonic means pass_users >= txn_users >= order_users.
 WITH
-{% include "calibration/_stores.sql" %},
+{% include "common/_stores.sql" %},
 passed AS (
     SELECT shop_id, COUNT(DISTINCT user_pin) AS pass_users
     FROM fact_trial

@@ -2,7 +2,7 @@
 -- [:w_start, :d_end) (the 7 days ending D), a repeated order_id counted once; a null gross_margin
 -- counts 0 (and is reported by the not_null check). Merchants without orders have 0.
 WITH
-{% include "calibration/_stores.sql" %},
+{% include "common/_stores.sql" %},
 {% include "calibration/_window_orders.sql" %},
 merchants AS (
     SELECT merchant_id, MIN(merchant_name) AS merchant_name

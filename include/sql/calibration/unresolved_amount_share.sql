@@ -2,7 +2,7 @@
 -- of the window [:w_start, :d_end) (the 7 days ending D) in total and at stores whose city is
 -- unresolved. Orders at a shop_id dim_store does not know belong to no merchant and are left out.
 WITH
-{% include "calibration/_stores.sql" %},
+{% include "common/_stores.sql" %},
 {% include "calibration/_window_orders.sql" %},
 calibrated AS (
     SELECT s.shop_id, s.merchant_id, s.merchant_name, COALESCE(c.city_source, 'unresolved') AS city_source

@@ -80,17 +80,7 @@
     )
 )
 {%- endmacro -%}
-stores AS (
-    SELECT shop_id, store_name, merchant_id, merchant_name, channel, city
-    FROM (
-        SELECT s.*,
-               ROW_NUMBER() OVER (PARTITION BY s.shop_id
-                                  ORDER BY s.merchant_id, s.store_name, s.channel, s.city) AS rn
-        FROM dim_store s
-        WHERE s.shop_id IS NOT NULL
-    ) x
-    WHERE rn = 1
-),
+{% include "common/_stores.sql" %},
 {% if focus_day | default(false) -%}
 {#- D's trials: every copy in the window of a trial_id seen on D (an earlier copy would win). -#}
 day_rows AS MATERIALIZED (

@@ -14,17 +14,7 @@
 -- c_trials, c_orders, c_redeems   what each claimer did at that shop from claim_at (inclusive) to
 --            the end of the week; a null amount counts 0
 -- funnel     per (week_start, shop_id): the six counts, gmv and redpacket_cost
-stores AS (
-    SELECT shop_id, store_name, merchant_id, merchant_name, channel, city
-    FROM (
-        SELECT s.*,
-               ROW_NUMBER() OVER (PARTITION BY s.shop_id
-                                  ORDER BY s.merchant_id, s.store_name, s.channel, s.city) AS rn
-        FROM dim_store s
-        WHERE s.shop_id IS NOT NULL
-    ) x
-    WHERE rn = 1
-),
+{% include "common/_stores.sql" %},
 event_rows AS NOT MATERIALIZED (
     SELECT e.event_id, e.shop_id, e.user_pin, e.event_type, e.event_at, e.amount
     FROM fact_redpacket_event e

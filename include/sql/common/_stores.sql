@@ -1,7 +1,7 @@
--- Included CTE: dim_store with one row per shop_id (a duplicated shop counts once), the same pick as
--- the churn list (churn/_churned_pairs.sql): smallest merchant_id, store_name, channel, city.
+-- Included CTE (churn, calibration, red-packet funnel): dim_store with one row per shop_id — a
+-- duplicated shop counts once, the same pick everywhere: smallest merchant_id, store_name, channel, city.
 stores AS (
-    SELECT shop_id, store_name, merchant_id, merchant_name, channel
+    SELECT shop_id, store_name, merchant_id, merchant_name, channel, city
     FROM (
         SELECT s.*,
                ROW_NUMBER() OVER (PARTITION BY s.shop_id
