@@ -71,7 +71,7 @@ export AIRFLOW_CONN_AIRFLOW_API="$(python -c "import json; print(json.dumps({'co
 setsid airflow standalone &
 AIRFLOW_PID=$!
 stop_airflow() {
-  trap '' INT TERM
+  trap '' INT TERM && trap - EXIT
   echo "stopping Airflow (process group $AIRFLOW_PID) ..."
   kill -TERM -"$AIRFLOW_PID" 2>/dev/null || true
   for _ in $(seq 1 40); do kill -0 -"$AIRFLOW_PID" 2>/dev/null || break; sleep 0.5; done
