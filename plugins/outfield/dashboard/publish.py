@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -27,15 +26,9 @@ UI_ROUTE = "redpacket-funnel"
 
 def api_base_url() -> str:
     """Airflow's public base URL ([api] base_url / AIRFLOW__API__BASE_URL), default http://localhost:8080."""
-    base = os.environ.get("AIRFLOW__API__BASE_URL")
-    if not base:
-        try:
-            from airflow.sdk.configuration import conf
+    from outfield.alerts import _api_base_url
 
-            base = conf.get("api", "base_url", fallback=None)
-        except Exception:
-            base = None
-    return (base or "http://localhost:8080").rstrip("/")
+    return _api_base_url()
 
 
 def dashboard_url(week_start: dt.date | str) -> str:
