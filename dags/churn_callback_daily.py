@@ -47,8 +47,9 @@ Excel), masked phones only.
 
 **Checks 校验** in `dq_check_results`: `churn_input` (dirty trial rows of D: duplicates counted once,
 rows without user or at unknown shops left out and counted) and `churn_rate` (per merchant: D's
-rate against the band of its last 4 same weekdays: median p ± max(5 points, 3·√(p(1−p)/n + (1.4826·MAD)²)),
-i.e. the sampling noise of D's rate (n = D's pass_users) plus the spread of the past weeks; fewer
+rate against the band of its last 8 same weekdays: pooled past rate p ± max(5 points, 4σ),
+σ² = p(1−p)(1/n + 1/Σn) + (1.4826·MAD)², i.e. the sampling noise of D's rate (n = D's pass_users) and of
+the estimate (Σn = the past days' pass_users) plus the spread of the past weeks; fewer
 than 3 past points pass). A rate
 outside the band is an alert.
 

@@ -52,6 +52,29 @@ def robust_band(history: Sequence[float], *, abs_floor: float = 0.0, rel_floor: 
     return Band(med, med - half, med + half, len(values))
 
 
+def proportion_band(history: Sequence[tuple[int, int]], n: int, *, abs_floor: float = 0.0, k: float = 4.0,
+                    min_history: int = 3) -> Band:
+    """Band for today's proportion ``x / n`` (e.g. a churn rate) from past ``(x, n)`` of the same kind.
+
+    expected p = the pooled past rate Σx / Σn; half-width = max(abs_floor, k·σ) with
+    σ² = p(1−p)·(1/n + 1/Σn)      the sampling noise of today's rate and of the estimate p,
+       + (1.4826·MAD)²             the day-to-day spread of the past rates beyond that noise.
+    Past points with n = 0 are ignored; fewer than ``min_history`` gives a pass with a note.
+    """
+    past = [(int(x), int(m)) for x, m in history if m]
+    if len(past) < min_history or not n:
+        return Band(None, None, None, len(past),
+                    note=f"history too short to predict ({len(past)} of {min_history} points needed)")
+    total = sum(m for _, m in past)
+    p = sum(x for x, _ in past) / total
+    rates = [x / m for x, m in past]
+    med = statistics.median(rates)
+    spread = 1.4826 * statistics.median(abs(r - med) for r in rates)
+    sigma = (max(p * (1 - p), 0.0) * (1 / n + 1 / total) + spread ** 2) ** 0.5
+    half = max(abs_floor, k * sigma)
+    return Band(p, p - half, p + half, len(past))
+
+
 def clip_band(band: Band, low: float, high: float) -> Band:
     """The band limited to the values a metric can take (e.g. a rate in [0, 1])."""
     if not band.known:

@@ -8,8 +8,6 @@ read here except already masked in SQL.
 from __future__ import annotations
 
 import datetime as dt
-import math
-import statistics
 from pathlib import Path
 from typing import Any
 
@@ -113,10 +111,10 @@ def churn_rate_findings(wh: Any, d: dt.date) -> list[checks.CheckResult]:
     Writes one ``churn_rate`` row per merchant to dq_check_results (pass, or warn when outside the
     band) and returns them all.
     """
-    weeks = int(setting("churn", "anomaly_weeks", default=4))
+    weeks = int(setting("churn", "anomaly_weeks", default=8))
     min_history = int(setting("churn", "anomaly_min_history", default=3))
     floor = float(setting("churn", "anomaly_min_abs_deviation", default=0.05))
-    k = float(setting("churn", "anomaly_mad_k", default=3.0))
+    k = float(setting("churn", "anomaly_k", default=4.0))
     d_start, _ = day_bounds(d)
     history = wh.query(
         "churn/churn_rate_history.sql",
@@ -126,16 +124,11 @@ def churn_rate_findings(wh: Any, d: dt.date) -> list[checks.CheckResult]:
     by_merchant = checks.rows_by(history, "merchant_id")
     results = []
     for s in daily_stats(wh, d):
-        past = [r["churned_users"] / r["pass_users"] for r in by_merchant.get(s["merchant_id"], []) if r["pass_users"]]
-        # Today's rate is itself a sample of pass_users people: its binomial variance p(1-p)/n adds to the
-        # spread of the past weeks (1.4826·MAD), so a small merchant's ordinary wobble is not an anomaly.
-        noise = 0.0
-        if len(past) >= min_history and s["pass_users"]:
-            p = statistics.median(past)
-            spread = 1.4826 * statistics.median(abs(v - p) for v in past)
-            noise = k * math.sqrt(max(p * (1 - p), 0.0) / s["pass_users"] + spread ** 2)
-        band = checks.clip_band(checks.robust_band(past, abs_floor=max(floor, noise), k=k, min_history=min_history),
-                                0.0, 1.0)
+        # pooled rate of the same weekdays; the band holds the sampling noise of D's rate (n = pass_users)
+        # and of that estimate, plus the past days' own spread (checks.proportion_band)
+        past = [(r["churned_users"], r["pass_users"]) for r in by_merchant.get(s["merchant_id"], [])]
+        band = checks.clip_band(checks.proportion_band(past, s["pass_users"], abs_floor=floor, k=k,
+                                                       min_history=min_history), 0.0, 1.0)
         rate = s["churn_rate"]
         outside = band.known and rate is not None and not band.contains(rate)
         detail = (

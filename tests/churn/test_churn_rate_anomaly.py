@@ -1,9 +1,11 @@
 """churn_rate findings: D's rate per merchant against the band of its recent same weekdays.
 
-D = 2026-06-10 (Wednesday); history = the 4 previous Wednesdays, 100 passing users a day. Band =
-median ± max(5 points, 3·1.4826·MAD, 3·sqrt(p(1-p)/n)) with n = D's passing users. Worked out by hand:
-- Apple: 10 of 100 churned on each past Wednesday -> median 0.10, MAD 0; binomial term
-  3·sqrt(0.1·0.9/100) = 0.09 -> band [0.01, 0.19]; D has 50 of 100 = 0.50 -> outside -> warn.
+D = 2026-06-10 (Wednesday); history = the 4 previous Wednesdays (the band looks back 8), 100 passing
+users a day. Band = pooled past rate p ± max(5 points, 4σ), σ² = p(1−p)(1/n + 1/Σn) + (1.4826·MAD)²,
+n = D's passing users, Σn = the past days'. Worked out by hand:
+- Apple: 10 of 100 churned on each past Wednesday -> p = 40/400 = 0.10, MAD 0;
+  σ² = 0.09 · (1/100 + 1/400) = 0.001125, σ = 0.03354, 4σ = 0.1342 -> band [0, 0.234] (clipped at 0);
+  D has 50 of 100 = 0.50 -> outside -> warn.
 - 联想: same history; D has 17 of 100 = 0.17 -> inside (it would be outside the bare 5-point band).
 - 大疆: no history at all -> "history too short" -> pass, never an alarm.
 """
@@ -14,7 +16,7 @@ import datetime as dt
 
 import pytest
 
-from outfield import churn
+from outfield import checks, churn
 from tests.helpers import insert
 
 D = dt.date(2026, 6, 10)
@@ -68,7 +70,7 @@ def test_rate_outside_weekday_band_is_a_finding(history):
     assert set(results) == {"M_APPLE", "M_LENOVO", "M_DJI"}
     apple = results["M_APPLE"]
     assert apple.status == "warn" and apple.value == pytest.approx(0.5)
-    assert "outside the band [1.0%, 19.0%]" in apple.detail
+    assert "outside the band [0.0%, 23.4%] (expected 10.0%, n=4)" in apple.detail
     assert results["M_LENOVO"].status == "pass" and results["M_LENOVO"].value == pytest.approx(0.17)
     assert results["M_DJI"].status == "pass" and "too short" in results["M_DJI"].detail
 
@@ -80,3 +82,20 @@ def test_rate_outside_weekday_band_is_a_finding(history):
     churn.churn_rate_findings(history, D)
     again = history.query_sql("SELECT COUNT(*) AS n FROM dq_check_results WHERE check_name = 'churn_rate'")
     assert again[0]["n"] == 3
+
+
+def test_proportion_band_by_hand():
+    # past (churned, passing): rates 0.10, 0.12, 0.14, 0.20 over 100, 100, 100, 200 users
+    past = [(10, 100), (12, 100), (14, 100), (40, 200)]
+    # pooled p = 76/500 = 0.152; median of rates 0.13, |dev| 0.03 0.01 0.01 0.07 -> MAD 0.02
+    # σ² = 0.152·0.848·(1/150 + 1/500) + (1.4826·0.02)² = 0.128896·0.0086667 + 0.00087924 = 0.00199634
+    band = checks.proportion_band(past, 150, abs_floor=0.05, k=4.0, min_history=3)
+    assert band.expected == pytest.approx(0.152)
+    assert band.high - band.expected == pytest.approx(4 * 0.00199634 ** 0.5, rel=1e-4)  # 0.17872
+    assert band.contains(0.33) and not band.contains(0.331)
+    # the 5-point floor holds for a big, steady merchant: σ tiny -> half-width 0.05
+    steady = checks.proportion_band([(1000, 10000)] * 4, 10000, abs_floor=0.05, k=4.0, min_history=3)
+    assert (steady.low, steady.high) == (pytest.approx(0.05), pytest.approx(0.15))
+    # a short history, or days without passing users, never predict
+    assert not checks.proportion_band([(1, 10), (0, 0), (2, 10)], 10, min_history=3).known
+    assert not checks.proportion_band(past, 0, min_history=3).known
