@@ -70,7 +70,7 @@ def test_dag_run_with_defects_succeeds_and_records_findings(run_env):
 
     rows = _query(tmp / "wh.duckdb", "SELECT * FROM dq_check_results WHERE business_date = CAST(:d AS DATE)", {"d": D})
     assert {r["check_name"] for r in rows} == {"store_city", "funnel_monotonic", "source_freshness", "source_volume",
-                                               "primary_key", "not_null", "gross_margin_floor"}
+                                               "primary_key", "not_null", "gross_margin_floor", "source_values"}
     found = {(r["check_name"], r["subject"], r["metric"]): r["status"] for r in rows}
     assert found[("store_city", "M_APPLE", "unresolved_amount_share")] == "warn"
     assert found[("funnel_monotonic", "F2", "stage_excess_users")] == "warn"
@@ -79,6 +79,8 @@ def test_dag_run_with_defects_succeeds_and_records_findings(run_env):
     assert found[("not_null", "dim_user", "null_user_pin")] == "warn"
     assert found[("gross_margin_floor", "M_APPLE", "gross_margin_7d")] == "fail"  # 700 < 1000
     assert found[("gross_margin_floor", "M_LENOVO", "gross_margin_7d")] == "fail"  # -10 < 0
+    assert found[("source_values", "fact_order", "negative_amount_rows")] == "pass"
+    assert found[("source_values", "fact_trial", "unknown_shop_rows")] == "pass"
     # common-sql's SQLColumnCheckOperator on our own output, its outcome recorded next to the source checks
     assert found[("primary_key", "dim_store_calibrated", "shop_id_unique_check")] == "pass"
     assert found[("not_null", "dim_store_calibrated", "shop_id_null_check")] == "pass"

@@ -34,7 +34,7 @@ def test_every_task_opens_the_warehouse_in_the_pool(dag):
 
     assert {t.task_id for t in dag.tasks} == {
         "store_city", "check_calibrated_output", "funnel_monotonic", "source_freshness_volume",
-        "primary_key_not_null", "gross_margin_floor", "alert_findings"}
+        "primary_key_not_null", "source_values", "gross_margin_floor", "alert_findings"}
     for t in dag.tasks:
         assert t.pool == WAREHOUSE_POOL, t.task_id
 
@@ -45,7 +45,7 @@ def test_alert_runs_after_every_check_whatever_their_outcome(dag):
     alert = dag.get_task("alert_findings")
     assert str(alert.trigger_rule) in ("all_done", "TriggerRule.ALL_DONE")
     assert alert.upstream_task_ids == {"store_city", "funnel_monotonic", "source_freshness_volume",
-                                       "primary_key_not_null", "gross_margin_floor"}
+                                       "primary_key_not_null", "source_values", "gross_margin_floor"}
     # the output check is a leaf of its own: its failure fails the run
     assert dag.get_task("check_calibrated_output").downstream_task_ids == set()
     assert dag.get_task("check_calibrated_output").upstream_task_ids == {"store_city"}

@@ -99,6 +99,7 @@ def run_calibration(wh, day: dt.date, *, alert: bool = True) -> dict[str, Any]:
     calibration.check_funnel(wh, day)
     calibration.check_freshness_volume(wh, day)
     calibration.check_keys_and_nulls(wh, day)
+    calibration.check_source_values(wh, day)
     calibration.check_gross_margin(wh, day)
     if not alert:
         return {}

@@ -34,9 +34,14 @@ CASES: dict[str, dict] = {
     "volume_drop": {"opts": {"fraction": 0.6}, "also": set()},
     "churn_spike": {"opts": {"merchant": "M_LENOVO", "fraction": 0.5}, "also": set()},
     "crowd_jump": {"opts": {}, "also": set()},
+    "negative_amount": {"opts": {}, "also": set()},
+    # the funnel check sees the unknown shop as a shop-day with orders but no transaction: right to report
+    "unknown_shop": {"opts": {}, "also": {("funnel_monotonic", f"SX{D:%y%m%d}", "stage_excess_users")}},
+    # a trial without user: not_null, and the churn list leaves it out and counts it (churn_input)
+    "null_user_pin": {"opts": {}, "also": set()},
 }
 CALIBRATION_CHECKS = {"store_city", "funnel_monotonic", "source_freshness", "source_volume", "primary_key",
-                      "not_null", "gross_margin_floor"}
+                      "not_null", "gross_margin_floor", "source_values"}
 
 
 def outbox(data_dir: Path) -> list[dict]:
@@ -197,6 +202,11 @@ def test_injected_defect_is_alerted_in_the_run_that_sees_it(name, clean_base, tm
             assert "`churn_callback_daily` › `wait_for_source_rows`" in msg["text"]
             assert f"source data late for {D}: {subject} has no rows for {D}" in msg["text"]
             assert not (rel_env / "exports" / "churn_callback_list" / f"{D}.csv").exists()
+        elif check == churn.INPUT_CHECK:  # counted in dq_check_results and said in the list's digest
+            [row] = [r for r in rows if (r["check_name"], r["subject"], r["metric"]) == (check, subject, metric)]
+            assert row["status"] == status and row["value"] == e["value"]
+            [digest] = [m for m in sent if m["kind"] == "digest" and m["text"].startswith("意愿流失专项")]
+            assert "⚠" in digest["text"] and metric in digest["text"]
         else:  # pragma: no cover - a new caught_by kind needs its assertion here
             pytest.fail(f"no assertion for {check}")
 

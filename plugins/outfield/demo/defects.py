@@ -35,6 +35,12 @@ name               what it does on day D                                        
 ``crowd_jump``     a batch of new users (``UN<yymmdd><n>``, no phone, no order)   crowd change anomaly of
                    activated at D 12:00, ``grow`` (0.5) times the size of         the build as of D+1
                    ``no_first_order`` as of D+1: that segment jumps by +50 %      (``no_first_order``)
+``negative_amount`` ``rows`` (3) of D's rows of ``table`` (``fact_order``) get a  ``source_values``
+                   negative amount                                                ``negative_amount_rows``
+``unknown_shop``   ``rows`` (3) of D's rows of ``table`` (``fact_order``) move to ``source_values``
+                   a shop_id dim_store does not know (``SX<yymmdd>``)             ``unknown_shop_rows``
+``null_user_pin``  ``rows`` (3) of D's rows of ``table`` (``fact_trial``) lose     ``not_null``
+                   their user_pin                                                 ``null_user_pin``
 =================  ==========================================================  =======================
 
 ``clean(wh)`` removes the generator's built-in documented defects (see ``outfield.demo``) after
@@ -61,7 +67,8 @@ from typing import Any
 
 from outfield.dates import day_bounds, parse_date
 
-DEFECTS = ("late_table", "txn_loss", "duplicate_keys", "missing_city", "volume_drop", "churn_spike", "crowd_jump")
+DEFECTS = ("late_table", "txn_loss", "duplicate_keys", "missing_city", "volume_drop", "churn_spike", "crowd_jump",
+           "negative_amount", "unknown_shop", "null_user_pin")
 
 #: Source fact tables: (timestamp column, primary key, a non-null amount column or None).
 FACT_TABLES: dict[str, tuple[str, str, str | None]] = {
@@ -327,6 +334,52 @@ def _crowd_jump(wh: Any, day: dt.date, rng: random.Random, grow: float = 0.5) ->
                    users_added=n, no_first_order_before=before, as_of_date=as_of.isoformat())
 
 
+def _spoil(wh: Any, name: str, day: dt.date, rng: random.Random, table: str, rows: int, column: str,
+           value: str, params: dict[str, Any] | None = None, where: str = "") -> list[str]:
+    """Set ``column`` of ``rows`` random rows of D of ``table`` (keys picked with ``rng``)."""
+    ts, key, _ = _fact(table)
+    rows = _count(rows, "rows")
+    b = _bounds(day)
+    keys = _values(wh.query("demo_defects/day_values.sql", b, table=table, column=key, ts_column=ts))
+    if not keys:
+        raise DefectError(f"{name}: {table} has no rows on {day}")
+    chosen = sorted(rng.sample(keys, min(rows, len(keys))))
+    _set_keys(wh, chosen)
+    wh.execute("demo_defects/set_day_values.sql", {**b, **(params or {})}, table=table, key=key, ts_column=ts,
+               column=column, value=value)
+    _drop_keys(wh)
+    return chosen
+
+
+def _negative_amount(wh: Any, day: dt.date, rng: random.Random, table: str = "fact_order",
+                     rows: int = 3) -> dict[str, Any]:
+    if table == "fact_redpacket_event":
+        raise DefectError("negative_amount: fact_redpacket_event amounts are mostly null; pick another table")
+    keys = _spoil(wh, "negative_amount", day, rng, table, rows, "amount", "negate")
+    return _result("negative_amount", day, [table], f"{len(keys)} {table} rows of {day} got a negative amount",
+                   [_expect("source_values", table, "negative_amount_rows", value=len(keys))], table=table, keys=keys)
+
+
+def _unknown_shop(wh: Any, day: dt.date, rng: random.Random, table: str = "fact_order", rows: int = 3) -> dict[str, Any]:
+    shop = f"SX{day.strftime('%y%m%d')}"
+    keys = _spoil(wh, "unknown_shop", day, rng, table, rows, "shop_id", "bound", {"new_value": shop})
+    caught = [_expect("source_values", table, "unknown_shop_rows", value=len(keys))]
+    if table == "fact_trial":
+        caught.append(_expect("churn_input", "fact_trial", "trials_at_unknown_shop", value=len(keys)))
+    return _result("unknown_shop", day, [table], f"{len(keys)} {table} rows of {day} moved to shop {shop}, "
+                   "which dim_store does not know", caught, table=table, keys=keys, shop_id=shop)
+
+
+def _null_user_pin(wh: Any, day: dt.date, rng: random.Random, table: str = "fact_trial",
+                   rows: int = 3) -> dict[str, Any]:
+    keys = _spoil(wh, "null_user_pin", day, rng, table, rows, "user_pin", "null")
+    caught = [_expect("not_null", table, "null_user_pin", value=len(keys))]
+    if table == "fact_trial":
+        caught.append(_expect("churn_input", "fact_trial", "trials_without_user_pin", value=len(keys)))
+    return _result("null_user_pin", day, [table], f"{len(keys)} {table} rows of {day} lost their user_pin",
+                   caught, table=table, keys=keys)
+
+
 _INJECTORS = {
     "late_table": _late_table,
     "txn_loss": _txn_loss,
@@ -335,6 +388,9 @@ _INJECTORS = {
     "volume_drop": _volume_drop,
     "churn_spike": _churn_spike,
     "crowd_jump": _crowd_jump,
+    "negative_amount": _negative_amount,
+    "unknown_shop": _unknown_shop,
+    "null_user_pin": _null_user_pin,
 }
 
 
