@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from outfield import checks
+from outfield import checks, pgstats
 from outfield.config import setting
 from outfield.dates import day_bounds
 
@@ -68,6 +68,8 @@ SOURCE_TABLES: tuple[SourceTable, ...] = (
     SourceTable("fact_redpacket_event", "event_id", "event_at", ("code_id", "shop_id", "event_type")),
 )
 FACT_TABLES = tuple(t for t in SOURCE_TABLES if t.ts_column)
+#: What the multi-table checks join (PostgreSQL plans them from fresh statistics: outfield.pgstats).
+PLANNED_TABLES = ("dim_store", "fact_trial", "fact_txn", "fact_order")
 
 
 class ChecksIncomplete(RuntimeError):
@@ -128,6 +130,7 @@ def calibrate_store_city(wh: Any, d: dt.date) -> StoreCityOutcome:
     - ``unresolved_stores`` and ``address_stores``: store counts (informational, always pass) — the
       stores themselves are the ``city_source = 'unresolved'`` rows of dim_store_calibrated.
     """
+    pgstats.refresh(wh, PLANNED_TABLES)
     from outfield import cities
 
     wh.ensure_tables()
@@ -196,6 +199,7 @@ def check_funnel(wh: Any, d: dt.date) -> list[checks.CheckResult]:
     counted per calendar day, so a user who passed a trial just before midnight and paid just after
     can make a small shop-day look non-monotonic; the warn level (not fail) reflects that.
     """
+    pgstats.refresh(wh, PLANNED_TABLES)
     d_start, d_end = day_bounds(d)
     shops = wh.query("calibration/funnel_by_shop.sql", {"d_start": d_start, "d_end": d_end})
     results = []
@@ -412,6 +416,7 @@ def gross_margin_floor(merchant_id: str) -> float:
 def check_gross_margin(wh: Any, d: dt.date) -> list[checks.CheckResult]:
     """Per merchant: gross margin of the success orders of the 7 days ending D (a repeated order
     once) against ``calibration.gross_margin_floor.<merchant_id>`` (default 0); below it: fail."""
+    pgstats.refresh(wh, PLANNED_TABLES)
     w_start, d_end = _window(d)
     results = []
     for m in wh.query("calibration/gross_margin_by_merchant.sql", {"w_start": w_start, "d_end": d_end}):

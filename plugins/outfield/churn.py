@@ -11,11 +11,13 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from outfield import checks, exports
+from outfield import checks, exports, pgstats
 from outfield.config import data_dir, setting
 from outfield.dates import day_bounds
 
 SOURCE_TABLES = ("fact_trial", "fact_order")
+#: What the churn SQL joins (PostgreSQL plans them from fresh statistics: outfield.pgstats).
+PLANNED_TABLES = ("fact_trial", "fact_order", "dim_store", "dim_user", "dim_store_calibrated")
 EXPORT_COLUMNS = [
     "business_date", "user_pin", "phone_masked", "merchant_id", "merchant_name", "shop_id", "store_name",
     "city", "first_trial_at", "trial_count", "max_trial_amount",
@@ -116,6 +118,7 @@ def churn_rate_findings(wh: Any, d: dt.date) -> list[checks.CheckResult]:
     floor = float(setting("churn", "anomaly_min_abs_deviation", default=0.05))
     k = float(setting("churn", "anomaly_k", default=4.0))
     d_start, _ = day_bounds(d)
+    pgstats.refresh(wh, PLANNED_TABLES)
     history = wh.query(
         "churn/churn_rate_history.sql",
         {"business_date": d, "hist_start": d_start - dt.timedelta(days=7 * weeks), "d_end": d_start},

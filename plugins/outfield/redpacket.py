@@ -12,8 +12,12 @@ import decimal
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from outfield import pgstats
 from outfield.config import setting
 from outfield.dates import iso_week_start
+
+#: What the funnel SQL joins (PostgreSQL plans them from fresh statistics: outfield.pgstats).
+SOURCE_TABLES = ("fact_redpacket_event", "fact_trial", "fact_order", "dim_store", "dim_store_calibrated")
 
 PIPELINE = "redpacket_funnel_weekly"
 TABLE = "redpacket_funnel_weekly"
@@ -70,6 +74,7 @@ def iso_label(week_start: dt.date) -> str:
 def build(wh: Any, week_start: dt.date) -> dict[str, Any]:
     """Replace W's rows of ``redpacket_funnel_weekly`` (atomically); return a summary without user data."""
     wh.ensure_tables()
+    pgstats.refresh(wh, SOURCE_TABLES)
     w_start, w_end = week_bounds(week_start)
     rows = wh.replace_rows(TABLE, {"week_start": week_start}, "redpacket/redpacket_funnel_weekly.sql",
                            {"week_start": week_start, "w_start": w_start, "w_end": w_end})

@@ -191,17 +191,21 @@ def test_dirty_rows_are_reported_and_never_crash(clean_base, tmp_path, rel_env):
             "SELECT * FROM dq_check_results WHERE business_date = CAST(:d AS DATE) AND status <> 'pass'", {"d": D})}
         listed = wh.query_sql("SELECT user_pin, max_trial_amount FROM churn_callback_list "
                               "WHERE business_date = CAST(:d AS DATE) AND user_pin = 'U00000042'", {"d": D})
-    assert set(found) == {
-        ("churn_input", "fact_trial", "trials_without_user_pin"),
-        ("churn_input", "fact_trial", "trials_at_unknown_shop"),
-        ("not_null", "fact_trial", "null_user_pin"),
-        ("not_null", "fact_txn", "null_user_pin"),
-        ("not_null", "fact_order", "null_user_pin"),
+    source_values = {(t, m): 1 for t in ("fact_trial", "fact_txn", "fact_order", "fact_redpacket_event")
+                     for m in ("negative_amount_rows", "unknown_shop_rows")}
+    source_values["fact_order", "negative_amount_rows"] = 2  # ODX_NEG and ODX_NEG2
+    assert {k: r["value"] for k, r in found.items()} == {
+        ("churn_input", "fact_trial", "trials_without_user_pin"): 1,
+        ("churn_input", "fact_trial", "trials_at_unknown_shop"): 1,
+        ("not_null", "fact_trial", "null_user_pin"): 1,
+        ("not_null", "fact_txn", "null_user_pin"): 1,
+        ("not_null", "fact_order", "null_user_pin"): 1,
+        **{("source_values", t, m): n for (t, m), n in source_values.items()},
     }
-    assert all(r["value"] == 1 and r["status"] == "warn" for r in found.values())
+    assert all(r["status"] == "warn" for r in found.values())
+    assert "S_NO_SUCH" in found[("source_values", "fact_order", "unknown_shop_rows")]["detail"]
     assert built["shops"] > 0
     assert built["defects"]["events_at_unknown_shop"] == 1 and built["defects"]["claims_or_redeems_without_user"] == 1
-    # Known gaps (docs/operations.md "Known gaps"): no check names a negative amount or margin, nor a
-    # fact_txn/fact_order row at a shop dim_store does not know (it drops out of every merchant's sums).
-    # The negative values flow through as values: the passing trial of -5999 is the pair's max amount.
+    # The negative values are reported (source_values) and flow through as values: the passing trial of
+    # -5999 is the pair's max amount on the list. A negative gross margin is legitimate (not reported).
     assert listed == [{"user_pin": "U00000042", "max_trial_amount": Decimal("-5999.00")}]
