@@ -62,11 +62,31 @@ def mask(phone: str) -> str:
     return f"{phone[:3]}****{phone[-4:]}"
 
 
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+
+
+def _in_hex_digest(data: bytes, start: int, end: int) -> bool:
+    """The digits sit inside a run of 16+ hex characters with a letter in it (a hash, a UUID's part, a
+    serialized DAG's version id in Airflow's metadata database): not a phone number."""
+    lo, hi = start, end
+    while lo > 0 and data[lo - 1] in _HEX:
+        lo -= 1
+    while hi < len(data) and data[hi] in _HEX:
+        hi += 1
+    run = data[lo:hi]
+    return hi - lo >= 16 and any(c not in b"0123456789" for c in run)
+
+
 def phone_findings(path: Path, data: bytes, allow_fake: bool = False) -> Iterator[str]:
-    """Full phone numbers in a file's bytes (text or binary); ``allow_fake`` skips 13812345678 & co."""
+    """Full phone numbers in a file's bytes (text or binary); ``allow_fake`` skips 13812345678 & co.
+
+    Digits inside a hex digest are not phone numbers (random hashes contain 11-digit runs now and
+    then); a phone written next to ordinary text or punctuation is always found."""
     for m in PHONE_BYTES.finditer(data):
         phone = m.group(0).decode()
         if allow_fake and FAKE_PHONE_TAIL.search(phone):
+            continue
+        if _in_hex_digest(data, m.start(), m.end()):
             continue
         line = data.count(b"\n", 0, m.start()) + 1
         yield f"{path}:{line}: phone {mask(phone)}"

@@ -74,7 +74,7 @@ def assert_no_duplicates_no_gaps(wh: Warehouse, days: list[dt.date]) -> None:
     checks = wh.query_sql("SELECT business_date, COUNT(DISTINCT check_name) AS n FROM dq_check_results "
                           "WHERE business_date BETWEEN CAST(:a AS DATE) AND CAST(:b AS DATE) GROUP BY business_date",
                           {"a": first, "b": last})
-    assert {r["business_date"]: r["n"] for r in checks} == {d: 9 for d in days}  # 7 calibration + 2 churn
+    assert {r["business_date"]: r["n"] for r in checks} == {d: 10 for d in days}  # 7 + source_values + 2 churn
     # every crowd's prev_users is its previous day's build (whatever the build order)
     gaps = wh.query_sql("SELECT s.as_of_date, s.segment FROM crowd_summary s JOIN crowd_summary p "
                         "ON p.campaign_id = s.campaign_id AND p.segment = s.segment "

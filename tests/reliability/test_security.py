@@ -66,3 +66,7 @@ def test_the_scanner_finds_what_it_must_and_allows_the_fake_token():
     assert [f for f in scan.phone_findings(Path("x"), f"call {phone}".encode()) if "139****4567" in f]
     assert not list(scan.phone_findings(Path("x"), ("1" + "38" + "12345678").encode(), allow_fake=True))
     assert not list(scan.phone_findings(Path("x"), ("order " + "2" + phone + "9").encode()))
+    # inside a hex digest (Airflow's metadata DB is full of them) it is not a phone; next to text it is
+    assert not list(scan.phone_findings(Path("x"), ("version a3f0" + phone + "c9e1b\x00").encode()))
+    for text in (f'{{"phone": "{phone}"}}', f"tel:{phone};", f"\x00{phone}\x00", f"abc{phone}"):
+        assert list(scan.phone_findings(Path("x"), text.encode())), text
