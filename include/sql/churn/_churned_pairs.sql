@@ -12,10 +12,13 @@
                    earliest copy by trial_at, user_pin, shop_id, result, amount); only the repeated
                    ids are ranked, the others pass as they are
     pass_trials    passing trials at offline stores of known shops, with a user
-    pairs          per (day, user_pin, merchant_id): the first passing trial (earliest trial_at,
-                   ties -> smallest trial_id), the number of passing trials, the largest amount
-    churned        pairs with no success order by the user at any store of the merchant in
-                   [first passing trial, next 00:00)  = 意愿流失 willingness churn -#}
+    pair_stats     per (day, user_pin, merchant_id): the first passing trial's trial_at, the number of
+                   passing trials, the largest amount
+    pairs          pair_stats with the shop of the first passing trial (earliest trial_at, ties ->
+                   smallest trial_id)
+    churned        pair_stats with no success order by the user at any store of the merchant in
+                   [first passing trial, next 00:00)  = 意愿流失 willingness churn (the shop is not
+                   needed to decide it: the callback list looks it up for its own rows only) -#}
 {%- macro chain(p, rows, day_cond, orders_cond) -%}
 {{ p }}repeated AS (
     SELECT trial_id FROM {{ rows }} GROUP BY trial_id HAVING COUNT(*) > 1
@@ -69,7 +72,7 @@
 ),
 {{ p }}churned AS (
     SELECT p.*
-    FROM {{ p }}pairs p
+    FROM {{ p }}pair_stats p
     WHERE NOT EXISTS (
         SELECT 1
         FROM {{ p }}orders o
@@ -82,12 +85,17 @@
 {%- endmacro -%}
 {% include "common/_stores.sql" %},
 {% if focus_day | default(false) -%}
-{#- D's trials: every copy in the window of a trial_id seen on D (an earlier copy would win). -#}
-day_rows AS MATERIALIZED (
+{#- The window's trials, read once (the storage is ordered by time: only its days are read). -#}
+win AS MATERIALIZED (
     SELECT t.trial_id, t.user_pin, t.shop_id, t.trial_at, t.amount, t.result
     FROM fact_trial t
     WHERE t.trial_at >= :hist_start AND t.trial_at < :d_end AND t.trial_id IS NOT NULL
-      AND t.trial_id IN (SELECT x.trial_id FROM fact_trial x WHERE x.trial_at >= :d_start AND x.trial_at < :d_end)
+),
+{#- D's trials: every copy in the window of a trial_id seen on D (an earlier copy would win). -#}
+day_rows AS MATERIALIZED (
+    SELECT t.trial_id, t.user_pin, t.shop_id, t.trial_at, t.amount, t.result
+    FROM win t
+    WHERE t.trial_id IN (SELECT x.trial_id FROM win x WHERE x.trial_at >= :d_start)
 ),
 {{ chain("d_", "day_rows", " AND t.trial_at >= :d_start", "o.paid_at >= :d_start AND o.paid_at < :d_end") }},
 {#- The days before D, for the users who churned on D: every copy of a trial_id one of them has. -#}
@@ -96,11 +104,9 @@ d_churned_users AS (
 ),
 past_rows AS MATERIALIZED (
     SELECT t.trial_id, t.user_pin, t.shop_id, t.trial_at, t.amount, t.result
-    FROM fact_trial t
-    WHERE t.trial_at >= :hist_start AND t.trial_at < :d_end AND t.trial_id IS NOT NULL
-      AND t.trial_id IN (SELECT x.trial_id FROM fact_trial x
-                         WHERE x.trial_at >= :hist_start AND x.trial_at < :d_end
-                           AND x.user_pin IN (SELECT user_pin FROM d_churned_users))
+    FROM win t
+    WHERE t.trial_id IN (SELECT x.trial_id FROM win x
+                         WHERE x.user_pin IN (SELECT user_pin FROM d_churned_users))
 ),
 {{ chain("past_", "past_rows", " AND t.trial_at < :d_start",
          "o.paid_at >= :hist_start AND o.paid_at < :d_start AND o.user_pin IN (SELECT user_pin FROM d_churned_users)") }},

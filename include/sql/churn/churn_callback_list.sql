@@ -10,6 +10,25 @@ INSERT INTO churn_callback_list (
 {% set focus_day = true -%}
 WITH
 {% include "churn/_churned_pairs.sql" %},
+-- listed: D's churned pairs that did not churn on a day of [D - cooldown_days, D) (past_churned
+-- holds those days' churned pairs of D's churned users); their shop is that of the first passing
+-- trial of the pair on D (earliest trial_at, ties -> smallest trial_id).
+listed AS (
+    SELECT c.*
+    FROM d_churned c
+    WHERE NOT EXISTS (
+        SELECT 1
+        FROM past_churned e
+        WHERE e.user_pin = c.user_pin
+          AND e.merchant_id = c.merchant_id
+    )
+),
+listed_firsts AS (
+    SELECT p.user_pin, p.merchant_id, MIN(p.trial_id) AS trial_id
+    FROM d_pass_trials p
+    JOIN listed l ON l.user_pin = p.user_pin AND l.merchant_id = p.merchant_id AND l.first_trial_at = p.trial_at
+    GROUP BY p.user_pin, p.merchant_id
+),
 users AS (
     SELECT user_pin, phone
     FROM (
@@ -18,7 +37,7 @@ users AS (
                                   ORDER BY CASE WHEN NULLIF(TRIM(u.phone), '') IS NULL THEN 1 ELSE 0 END,
                                            u.phone) AS rn
         FROM dim_user u
-        WHERE u.user_pin IN (SELECT l.user_pin FROM churned l WHERE l.trial_day = CAST(:business_date AS DATE))
+        WHERE u.user_pin IN (SELECT l.user_pin FROM listed l)
     ) x
     WHERE rn = 1
 )
@@ -33,21 +52,15 @@ SELECT
     END                                                    AS phone_masked,
     c.merchant_id,
     s.merchant_name,
-    c.shop_id,
+    t.shop_id,
     s.store_name,
     COALESCE(cal.city, s.city)                             AS city,
     c.first_trial_at,
     c.n_trials                                             AS trial_count,
     c.max_amount                                           AS max_trial_amount
-FROM churned c
-JOIN stores s ON s.shop_id = c.shop_id
+FROM listed c
+JOIN listed_firsts f ON f.user_pin = c.user_pin AND f.merchant_id = c.merchant_id
+JOIN d_pass_trials t ON t.trial_id = f.trial_id
+JOIN stores s ON s.shop_id = t.shop_id
 LEFT JOIN users u ON u.user_pin = c.user_pin
-LEFT JOIN dim_store_calibrated cal ON cal.shop_id = c.shop_id
-WHERE c.trial_day = CAST(:business_date AS DATE)
-  AND NOT EXISTS (
-      SELECT 1
-      FROM churned e
-      WHERE e.user_pin = c.user_pin
-        AND e.merchant_id = c.merchant_id
-        AND e.trial_day < c.trial_day
-  )
+LEFT JOIN dim_store_calibrated cal ON cal.shop_id = t.shop_id

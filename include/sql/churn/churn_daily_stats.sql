@@ -11,7 +11,7 @@ merchants AS (
 ),
 passed AS (
     SELECT merchant_id, COUNT(DISTINCT user_pin) AS pass_users
-    FROM pairs
+    FROM pair_stats
     WHERE trial_day = CAST(:business_date AS DATE)
     GROUP BY merchant_id
 ),

@@ -13,11 +13,10 @@
 INSERT INTO crowd_membership (campaign_id, as_of_date, user_pin, segment, reward_amount)
 WITH
 users AS (
-    SELECT user_pin
+    -- earliest bt_activated_at < A  <=>  some copy activated before A: one row per user_pin
+    SELECT DISTINCT user_pin
     FROM dim_user
-    WHERE user_pin IS NOT NULL
-    GROUP BY user_pin
-    HAVING MIN(bt_activated_at) < :a_start
+    WHERE user_pin IS NOT NULL AND bt_activated_at < :a_start
 ),
 orders AS (
     SELECT user_pin, paid_at, category
