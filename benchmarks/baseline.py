@@ -110,12 +110,12 @@ def churn(con: Any, p: dict[str, Any]) -> tuple[dict[str, Any], float]:
         "max_trial_amount": listed["max_amount"],
     })
 
-    # churn_daily_stats reads the window [D, D+1) only (its own dedup of repeated trial_ids)
+    # churn_daily_stats: the same trials of D as the list (a trial_id first seen earlier in the window is
+    # that earlier day's), pass and churned users per merchant before the cooldown
     names = stores.groupby("merchant_id")["merchant_name"].min()
-    d_pairs, d_churned = _churned_pairs(trials[trials["trial_at"] >= d_start], orders[orders["paid_at"] >= d_start],
-                                        stores)
+    d_pairs = pairs[pairs["trial_day"] == day]
     pass_users = d_pairs.groupby("merchant_id")["user_pin"].nunique()
-    lost = d_churned.groupby("merchant_id")["user_pin"].nunique().reindex(pass_users.index, fill_value=0)
+    lost = today.groupby("merchant_id")["user_pin"].nunique().reindex(pass_users.index, fill_value=0)
     stats = pd.DataFrame({"business_date": d, "merchant_id": pass_users.index,
                           "merchant_name": names.reindex(pass_users.index).to_numpy(),
                           "pass_users": pass_users.to_numpy(), "churned_users": lost.to_numpy(),

@@ -40,7 +40,8 @@ days before D is not listed again (nobody is phoned twice in a week).
 
 **`churn_daily_stats`** — per merchant and D: `pass_users` (distinct users with a passing offline
 trial at the merchant), `churned_users` (churned before the cooldown), `churn_rate` = churned_users /
-pass_users (a fraction 0–1, not rounded).
+pass_users (a fraction 0–1, not rounded). The stats count the same trials of D as the list: a
+trial_id loaded again on D after an earlier copy in the list's window is one trial, of that earlier day.
 
 **Export 导出**: `exports/churn_callback_list/<D>.csv` under the data folder (UTF-8 with BOM, opens in
 Excel), masked phones only.

@@ -57,6 +57,7 @@ def build(wh: Any, d: dt.date, cooldown_days: int = 7) -> dict[str, Any]:
     wh.ensure_tables()
     d_start, d_end = day_bounds(d)
     hist_start = d_start - dt.timedelta(days=cooldown_days)
+    pgstats.refresh(wh, PLANNED_TABLES)
     with wh.transaction():
         list_rows = wh.replace_rows(
             "churn_callback_list", {"business_date": d}, "churn/churn_callback_list.sql",
@@ -64,7 +65,7 @@ def build(wh: Any, d: dt.date, cooldown_days: int = 7) -> dict[str, Any]:
         )
         wh.replace_rows(
             "churn_daily_stats", {"business_date": d}, "churn/churn_daily_stats.sql",
-            {"business_date": d, "hist_start": d_start, "d_end": d_end},
+            {"business_date": d, "hist_start": hist_start, "d_start": d_start, "d_end": d_end},
         )
     stats = daily_stats(wh, d)
     return {

@@ -219,3 +219,24 @@ def test_export_is_bom_csv_without_full_phones(loaded, data_dir):
 def test_cooldown_param_is_validated(bad):
     with pytest.raises(ValueError):
         churn.validate_cooldown(bad)
+
+
+def test_a_trial_copied_onto_a_later_day_counts_on_its_first_day_in_list_and_stats(wh):
+    """A trial_id loaded twice, on D-1 and again stamped on D, is one trial of D-1 (its earliest copy):
+    neither D's list nor D's stats count it; D-1's do. Worked out by hand: on D only u_plain passed (and
+    churned) at 联想; on D-1 only u_copy."""
+    insert(wh, "dim_store", STORES)
+    insert(wh, "fact_trial", [
+        trial("T50", "u_copy", "S4", "2026-06-09 15:00"),
+        trial("T50", "u_copy", "S4", "2026-06-10 09:00"),   # the same trial again, on D
+        trial("T51", "u_plain", "S4", "2026-06-10 10:00"),
+    ])
+    churn.build(wh, D, cooldown_days=7)
+    churn.build(wh, D - dt.timedelta(days=1), cooldown_days=7)
+    listed = wh.query_sql("SELECT business_date, user_pin FROM churn_callback_list ORDER BY business_date")
+    assert [(r["business_date"], r["user_pin"]) for r in listed] == [
+        (D - dt.timedelta(days=1), "u_copy"), (D, "u_plain")]
+    stats = wh.query_sql("SELECT business_date, pass_users, churned_users FROM churn_daily_stats "
+                         "WHERE merchant_id = 'M_LENOVO' ORDER BY business_date")
+    assert [(r["business_date"], r["pass_users"], r["churned_users"]) for r in stats] == [
+        (D - dt.timedelta(days=1), 1, 1), (D, 1, 1)]

@@ -5,7 +5,9 @@
       same_weekday  keep only the days with D's weekday (for the anomaly history);
       focus_day     (the callback list) compute the pairs of D, and of the days before D only for the
                     users who churned on D: the same churned rows of D and of those users as over the
-                    whole window, without the work for everybody else's past days.
+                    whole window, without the work for everybody else's past days. A trial_id with
+                    a copy earlier in the window belongs to that earlier day (it is one trial).
+      day_only      (with focus_day; the daily stats) only D's pairs: d_pair_stats, d_churned.
 
     stores         dim_store, one row per shop_id (a duplicated shop counts once)
     trials         fact_trial of the window, one row per trial_id (a duplicated trial counts once: its
@@ -97,7 +99,8 @@ day_rows AS MATERIALIZED (
     FROM win t
     WHERE t.trial_id IN (SELECT x.trial_id FROM win x WHERE x.trial_at >= :d_start)
 ),
-{{ chain("d_", "day_rows", " AND t.trial_at >= :d_start", "o.paid_at >= :d_start AND o.paid_at < :d_end") }},
+{{ chain("d_", "day_rows", " AND t.trial_at >= :d_start", "o.paid_at >= :d_start AND o.paid_at < :d_end") }}
+{%- if not (day_only | default(false)) %},
 {#- The days before D, for the users who churned on D: every copy of a trial_id one of them has. -#}
 d_churned_users AS (
     SELECT DISTINCT user_pin FROM d_churned
@@ -115,6 +118,7 @@ churned AS (
     UNION ALL
     SELECT * FROM past_churned
 )
+{%- endif %}
 {%- else -%}
 trial_rows AS NOT MATERIALIZED (
     SELECT t.trial_id, t.user_pin, t.shop_id, t.trial_at, t.amount, t.result

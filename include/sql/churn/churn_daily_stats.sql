@@ -1,7 +1,11 @@
 -- churn_daily_stats for business date D: per merchant, pass_users (distinct users with a passing
 -- offline trial at the merchant on D), churned_users (before the cooldown) and churn_rate.
--- Bound: :business_date, :hist_start (= D 00:00 here), :d_end.
+-- The same trials of D as the callback list: a trial_id with a copy earlier in the list's window
+-- [D - cooldown_days, D] is that earlier day's trial (one trial), here as in the list.
+-- Bound: :business_date, :hist_start (D - cooldown_days, 00:00), :d_start (D 00:00), :d_end.
 INSERT INTO churn_daily_stats (business_date, merchant_id, merchant_name, pass_users, churned_users, churn_rate)
+{% set focus_day = true -%}
+{% set day_only = true -%}
 WITH
 {% include "churn/_churned_pairs.sql" %},
 merchants AS (
@@ -11,14 +15,12 @@ merchants AS (
 ),
 passed AS (
     SELECT merchant_id, COUNT(DISTINCT user_pin) AS pass_users
-    FROM pair_stats
-    WHERE trial_day = CAST(:business_date AS DATE)
+    FROM d_pair_stats
     GROUP BY merchant_id
 ),
 lost AS (
     SELECT merchant_id, COUNT(DISTINCT user_pin) AS churned_users
-    FROM churned
-    WHERE trial_day = CAST(:business_date AS DATE)
+    FROM d_churned
     GROUP BY merchant_id
 )
 SELECT
