@@ -124,6 +124,8 @@ def _duckdb_config(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def child_pipeline(args: argparse.Namespace) -> dict[str, Any]:
+    import duckdb  # noqa: F401 - an import, not the step: Warehouse.connection() imports it lazily
+
     from benchmarks import pipelines
     from outfield.warehouse import Warehouse
 

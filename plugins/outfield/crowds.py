@@ -23,7 +23,7 @@ from typing import Any
 
 import pendulum
 
-from outfield import dates, exports
+from outfield import dates, exports, pgstats
 from outfield.campaigns import SEGMENTS, Campaign
 from outfield.config import TIMEZONE, data_dir
 
@@ -100,6 +100,7 @@ def build(wh: Any, campaign: Campaign, as_of: dt.date) -> dict[str, Any]:
     its latest earlier build). Returns ``summary(...)``.
     """
     wh.ensure_tables()
+    pgstats.refresh(wh, ("dim_user", "fact_order"))
     key = _key(campaign.campaign_id, as_of)
     with wh.transaction():
         wh.replace_rows("crowd_membership", key, "crowd/crowd_membership.sql", membership_params(campaign, as_of),
