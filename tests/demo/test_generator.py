@@ -111,7 +111,8 @@ def test_generate_replaces_previous_contents(tmp_path):
         assert _one(wh, "SELECT min(trial_at) AS m FROM fact_trial") >= dt.datetime(2026, 6, 8)
 
 
-@pytest.mark.parametrize("kwargs", [dict(users=10), dict(days=0), dict(seed=-1), dict(end="2026-06-10")])
+@pytest.mark.parametrize("kwargs", [dict(users=10), dict(days=0), dict(seed=-1), dict(end="2026-06-10"),
+                                    dict(orders_per_conversion=0.5), dict(orders_per_conversion=True)])
 def test_bad_arguments_raise_demo_error(kwargs):
     args = dict(users=500, days=5, end=END, seed=1) | kwargs
     with pytest.raises(DemoError):
@@ -361,3 +362,38 @@ def test_fact_users_are_the_dim_user_rows(tmp_path):
             "WHERE u.bt_activated_at IS NULL OR o.paid_at < u.bt_activated_at")[0]["n"]
     assert orphans == 0
     assert early == 0
+
+
+def test_split_orders_keep_each_payment_and_only_add_orders(tmp_path):
+    """orders_per_conversion (the benchmark's M and L): a payment becomes several orders — same
+    transaction, user, shop and category, amounts and margins adding up to the unsplit order — and
+    nothing else changes. In parts (as L is generated) the ids stay unique."""
+    args = dict(users=3000, days=21, end=END, seed=SEED)
+    with Warehouse.duckdb(tmp_path / "one.duckdb") as one, Warehouse.duckdb(tmp_path / "split.duckdb") as split:
+        base = generate(one, **args)
+        summary = generate(split, **args, orders_per_conversion=3.0)
+        assert summary["orders_per_conversion"] == 3.0
+        assert 2.7 < summary["rows"]["fact_order"] / base["rows"]["fact_order"] < 3.3
+        for t in ("dim_user", "dim_store", "fact_trial", "fact_txn"):
+            assert _contents(split)[t] == _contents(one)[t], t
+        assert _one(split, "SELECT COUNT(*) AS n FROM fact_order WHERE amount <= 0") == 0
+        per_txn = """SELECT txn_id, MIN(user_pin) AS u, MIN(shop_id) AS s, MIN(category) AS c, MIN(paid_at) AS t,
+                            COUNT(DISTINCT user_pin) + COUNT(DISTINCT shop_id) + COUNT(DISTINCT category) AS kinds,
+                            SUM(amount) AS amount, SUM(gross_margin) AS margin, COUNT(*) AS n
+                     FROM (SELECT DISTINCT * FROM fact_order) o WHERE txn_id IS NOT NULL GROUP BY txn_id"""
+        before = {r.pop("txn_id"): r for r in _rows(one, per_txn)}
+        after = {r.pop("txn_id"): r for r in _rows(split, per_txn)}
+    assert set(after) == set(before)
+    assert {r["n"] for r in before.values()} == {1} and max(r["n"] for r in after.values()) > 1
+    assert max(r["kinds"] for r in after.values()) == 3  # one user, shop and category per payment
+    for key in ("u", "s", "c", "t", "amount", "margin"):
+        assert {k: r[key] for k, r in after.items()} == {k: r[key] for k, r in before.items()}, key
+
+    with Warehouse.duckdb(tmp_path / "parts.duckdb") as parts:
+        in_parts = generate(parts, **args, orders_per_conversion=3.0, part_trials=2000)
+        repeated_ids = _one(parts, "SELECT COUNT(*) - COUNT(DISTINCT order_id) AS n FROM fact_order")
+        exact_copies = _one(parts, "SELECT (SELECT COUNT(*) FROM fact_order) - "
+                                   "(SELECT COUNT(*) FROM (SELECT DISTINCT * FROM fact_order) d) AS n")
+    assert repeated_ids == exact_copies  # no two different orders share an id across the parts
+    assert 2.7 < in_parts["rows"]["fact_order"] / in_parts["rows"]["fact_txn"] * base["rows"]["fact_txn"] / (
+        base["rows"]["fact_order"]) < 3.3

@@ -17,7 +17,10 @@ The story, per day of the window ``[end - days + 1, end]``:
    order paid 5 s-4 min later for the trial amount (10 % of orders a small discount), a category of
    the merchant and a gross margin of a few percent (rarely negative). 35 % of the churned sessions
    leave a ``failed``/``cancelled`` transaction and no order. 1 % of orders have ``txn_id`` null (the
-   transaction row exists; only the link is missing).
+   transaction row exists; only the link is missing). With ``orders_per_conversion`` above 1 (the
+   benchmark's M and L; the demo keeps 1) a payment is split into 1 + Poisson(x - 1) orders (拆单:
+   one order per warehouse / seller), same transaction, user, store and category, paid a second
+   apart; the first carries most of the amount and the margin, the others 2-8 % weights each.
 4. *Red-packet codes* at some offline stores (60 % of Apple's, 25 % of the others'): 30 % of the
    sessions at a code store claimed a packet 1-40 minutes before the first trial (90 % after a
    scan, 10 % through a shared link without a scan) and 75 % of those that convert redeem it on
@@ -356,6 +359,7 @@ class _World:
     per_day: np.ndarray        # sessions drawn per day (before the one-session-per-merchant rule)
     r_def: np.random.Generator
     activity_cum: np.ndarray | None = None  # users' cumulated activity weights (None: drawn by the part)
+    orders_per_conversion: float = 1.0  # mean orders per converted session (split orders); 1 = no split
 
 
 @dataclass
@@ -378,7 +382,7 @@ class _Part:
 
 
 def _world(users: int, days: int, end: dt.date, seed: int, trials_per_user_day: float,
-           parts: int) -> tuple[_World, list[_Rngs]]:
+           parts: int, orders_per_conversion: float = 1.0) -> tuple[_World, list[_Rngs]]:
     """Stores, users and sessions per day of the window; the random streams of each part.
 
     With one part, the part draws from the window's own streams in their original order (so the
@@ -401,7 +405,7 @@ def _world(users: int, days: int, end: dt.date, seed: int, trials_per_user_day: 
     lam = lam * np.exp(r_sess.normal(0.0, 0.03, size=days))
     per_day = r_sess.poisson(lam)
     world = _World(users, days, end, seed, trials_per_user_day, start, start_s, stores, dim_user, eligible,
-                   per_day, r_def)
+                   per_day, r_def, orders_per_conversion=float(orders_per_conversion))
     if parts == 1:
         return world, [_Rngs(r_sess, r_trial, r_txn, r_rp, r_def)]
     world.activity_cum = np.cumsum(r_sess.gamma(2.0, 1.0, size=len(eligible)))
@@ -418,11 +422,11 @@ def _part_bounds(users: int, days: int, trials_per_user_day: float, part_trials:
 
 
 def build(*, users: int, days: int, end: dt.date, seed: int,
-          trials_per_user_day: float = TRIALS_PER_USER_DAY) -> DemoData:
+          trials_per_user_day: float = TRIALS_PER_USER_DAY, orders_per_conversion: float = 1.0) -> DemoData:
     """Generate every source table in memory (no warehouse needed), the whole window in one part."""
-    _validate(users, days, end, seed, trials_per_user_day)
+    _validate(users, days, end, seed, trials_per_user_day, orders_per_conversion)
     t_start = time.perf_counter()
-    world, (rngs,) = _world(users, days, end, seed, trials_per_user_day, 1)
+    world, (rngs,) = _world(users, days, end, seed, trials_per_user_day, 1, orders_per_conversion)
     part = _build_part(world, rngs, 0, days, {})
     data = DemoData({"dim_user": world.dim_user})
     data.tables["dim_store"] = _dim_store(world, part.defects)
@@ -433,7 +437,8 @@ def build(*, users: int, days: int, end: dt.date, seed: int,
 
 
 def build_parts(*, users: int, days: int, end: dt.date, seed: int,
-                trials_per_user_day: float = TRIALS_PER_USER_DAY, part_trials: int = PART_TRIALS):
+                trials_per_user_day: float = TRIALS_PER_USER_DAY, part_trials: int = PART_TRIALS,
+                orders_per_conversion: float = 1.0):
     """Generate the window part by part, for any size in bounded memory.
 
     Yields ``(tables, None)`` for each piece to append, in order: first ``dim_user`` and
@@ -441,11 +446,11 @@ def build_parts(*, users: int, days: int, end: dt.date, seed: int,
     time order, so the tables are written ordered by their timestamps); last ``({}, summary)``.
     When the window fits in one part (``part_trials``) the rows are exactly those of :func:`build`.
     """
-    _validate(users, days, end, seed, trials_per_user_day)
+    _validate(users, days, end, seed, trials_per_user_day, orders_per_conversion)
     busy = 0.0  # seconds spent generating (not waiting for the consumer between pieces)
     t = time.perf_counter()
     bounds = _part_bounds(users, days, trials_per_user_day, part_trials)
-    world, rngs = _world(users, days, end, seed, trials_per_user_day, len(bounds))
+    world, rngs = _world(users, days, end, seed, trials_per_user_day, len(bounds), orders_per_conversion)
     rows: dict[str, int] = dict.fromkeys(SOURCE_TABLES, 0)
     stats: dict[str, int] = {}
     defects: list[dict[str, Any]] = []
@@ -525,6 +530,8 @@ def _summary(world: _World, rows: dict[str, int], stats: dict[str, int], defects
     }
     if world.trials_per_user_day != TRIALS_PER_USER_DAY:
         summary["trials_per_user_day"] = world.trials_per_user_day
+    if world.orders_per_conversion != 1:
+        summary["orders_per_conversion"] = world.orders_per_conversion
     if parts > 1:
         summary["parts"] = parts
     return summary
@@ -686,16 +693,36 @@ def _build_part(world: _World, rng: _Rngs, lo: int, hi: int, offsets: dict[str, 
                         _per_merchant([m.margin_sd for m in ref.MERCHANTS], o_merchant))
     margin = np.round(o_amount * rate).astype(np.int64)
     o_txn = np.where(r_txn.random(len(conv)) < 0.01, -1, success_txn_no)
-    o_order = np.lexsort((conv, paid_s))
-    order_no = np.empty(len(conv), dtype=np.int64)
-    order_no[o_order] = np.arange(1, len(conv) + 1) + offsets.get("fact_order", 0)
+    if world.orders_per_conversion > 1:  # split orders (拆单): several orders per payment
+        n_sub = 1 + r_txn.poisson(world.orders_per_conversion - 1, size=len(conv))
+        first = np.cumsum(n_sub) - n_sub
+        g = np.repeat(np.arange(len(conv)), n_sub)
+        sub = np.arange(len(g)) - first[g]
+        w = np.where(sub == 0, 1.0, r_txn.uniform(0.02, 0.08, size=len(g)))
+        share = w / np.bincount(g, weights=w)[g]
+        part_amount = np.where(sub == 0, 0, np.maximum(1, np.round(o_amount[g] * share))).astype(np.int64)
+        part_margin = np.where(sub == 0, 0, np.round(margin[g] * share)).astype(np.int64)
+        part_amount[first] = o_amount - np.bincount(g, weights=part_amount).astype(np.int64)
+        part_margin[first] = margin - np.bincount(g, weights=part_margin).astype(np.int64)
+        o_conv, o_paid, o_sub = conv[g], paid_s[g] + sub, sub
+        o_amount_rows, margin_rows, o_txn_rows = part_amount, part_margin, o_txn[g]
+    else:
+        first = np.arange(len(conv))
+        o_conv, o_paid, o_sub = conv, paid_s, np.zeros(len(conv), dtype=np.int64)
+        o_amount_rows, margin_rows, o_txn_rows = o_amount, margin, o_txn
+    o_order = np.lexsort((o_sub, o_conv, o_paid))
+    order_no_rows = np.empty(len(o_conv), dtype=np.int64)
+    order_no_rows[o_order] = np.arange(1, len(o_conv) + 1) + offsets.get("fact_order", 0)
+    order_no = order_no_rows[first]  # each converted session's (first) order: the one a redeem names
     order_frame = pd.DataFrame({
-        "no": order_no, "txn": o_txn, "u": user[conv],
-        "shop": _cat(store[conv], list(stores.frame["shop_id"])),
-        "ts": paid_s.astype("datetime64[s]"), "amount": o_amount,
-        "category": _cat(cat_code[conv], ref.CATEGORY_NAMES), "margin": margin,
+        "no": order_no_rows, "txn": o_txn_rows, "u": user[o_conv],
+        "shop": _cat(store[o_conv], list(stores.frame["shop_id"])),
+        "ts": o_paid.astype("datetime64[s]"), "amount": o_amount_rows,
+        "category": _cat(cat_code[o_conv], ref.CATEGORY_NAMES), "margin": margin_rows,
     }).iloc[o_order].reset_index(drop=True)
-    order_day = day[conv][o_order]
+    order_day = day[o_conv][o_order]
+    n_order_ids = len(o_conv)
+    del o_conv, o_paid, o_sub, o_amount_rows, margin_rows, o_txn_rows, order_no_rows
 
     # ---- red-packet events
     rp = _redpackets(rng.rp, stores=stores, users=users, start_s=start_s, day=day, store=store, user=user,
@@ -768,7 +795,7 @@ def _build_part(world: _World, rng: _Rngs, lo: int, hi: int, offsets: dict[str, 
             "CAST(type AS VARCHAR)", "CAST(ts AS TIMESTAMP)", _money("amount", nullable=True),
             _nullable_id("OD", "ord", 10))),
     }
-    counts_used = {"fact_trial": n_trial_ids, "fact_txn": n_txn_ids, "fact_order": len(conv),
+    counts_used = {"fact_trial": n_trial_ids, "fact_txn": n_txn_ids, "fact_order": n_order_ids,
                    "fact_redpacket_event": len(rp)}
     return _Part(tables, counts_used, stats, defects)
 
@@ -871,7 +898,7 @@ def _before(rng: np.random.Generator, lo: int, hi: int, room: np.ndarray) -> np.
 
 
 def _validate(users: int, days: int, end: dt.date, seed: int,
-              trials_per_user_day: float = TRIALS_PER_USER_DAY) -> None:
+              trials_per_user_day: float = TRIALS_PER_USER_DAY, orders_per_conversion: float = 1.0) -> None:
     if not isinstance(users, int) or isinstance(users, bool) or not MIN_USERS <= users <= MAX_USERS:
         raise DemoError(f"users must be an integer from {MIN_USERS} to {MAX_USERS:,}, got {users!r}")
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_DAYS:
@@ -885,6 +912,9 @@ def _validate(users: int, days: int, end: dt.date, seed: int,
     if (not isinstance(trials_per_user_day, (int, float)) or isinstance(trials_per_user_day, bool)
             or not 0 < trials_per_user_day <= 2):
         raise DemoError(f"trials_per_user_day must be a number in (0, 2], got {trials_per_user_day!r}")
+    if (not isinstance(orders_per_conversion, (int, float)) or isinstance(orders_per_conversion, bool)
+            or not 1 <= orders_per_conversion <= 10):
+        raise DemoError(f"orders_per_conversion must be a number in [1, 10], got {orders_per_conversion!r}")
 
 
 # ====================================================================== load
@@ -988,20 +1018,23 @@ def _fetch_batches(cur: Any, size: int = 50_000):
 
 
 def generate(wh: Any, *, users: int, days: int, end: dt.date, seed: int,
-             trials_per_user_day: float = TRIALS_PER_USER_DAY, part_trials: int = PART_TRIALS) -> dict[str, Any]:
+             trials_per_user_day: float = TRIALS_PER_USER_DAY, part_trials: int = PART_TRIALS,
+             orders_per_conversion: float = 1.0) -> dict[str, Any]:
     """Write the six source tables of the spec into ``wh``, replacing what was there.
 
     Returns the summary: arguments, ``rows`` per table, ``defects`` (each with its ``day`` and
     ``offset_days`` relative to ``end``, or None for the dimension defects), ``stats`` and timings.
     ``trials_per_user_day`` sets how busy users are (default one trial every six days);
+    ``orders_per_conversion`` how many orders a payment is split into on average (default 1: none);
     a window of more than ``part_trials`` trials is generated and appended in parts of whole days
     (see :func:`build_parts`), each committed on its own, so that memory stays bounded at any size
     (10 M users, 50 M trials: about 3 GB) and the fact tables are written in time order.
     """
     t0 = time.perf_counter()
-    _validate(users, days, end, seed, trials_per_user_day)
+    _validate(users, days, end, seed, trials_per_user_day, orders_per_conversion)
     if len(_part_bounds(users, days, trials_per_user_day, part_trials)) == 1:
-        data = build(users=users, days=days, end=end, seed=seed, trials_per_user_day=trials_per_user_day)
+        data = build(users=users, days=days, end=end, seed=seed, trials_per_user_day=trials_per_user_day,
+                     orders_per_conversion=orders_per_conversion)
         t1 = time.perf_counter()
         load(wh, data)
         data.summary["load_seconds"] = round(time.perf_counter() - t1, 2)
@@ -1009,7 +1042,8 @@ def generate(wh: Any, *, users: int, days: int, end: dt.date, seed: int,
         _analyze(wh)
         return data.summary
     summary = _load_pieces(wh, build_parts(users=users, days=days, end=end, seed=seed,
-                                           trials_per_user_day=trials_per_user_day, part_trials=part_trials),
+                                           trials_per_user_day=trials_per_user_day, part_trials=part_trials,
+                                           orders_per_conversion=orders_per_conversion),
                            atomic=False)
     total = time.perf_counter() - t0
     summary["load_seconds"] = round(total - summary["build_seconds"], 2)
