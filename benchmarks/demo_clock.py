@@ -33,6 +33,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _processes_of(folder: Path) -> list[int]:
+    """Processes whose command line names ``folder`` (the clone's .venv python, airflow, ...)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if str(folder) in cmdline:
+            pids.append(int(entry.name))
+    return pids
+
+
 def _port_free(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) != 0
@@ -124,6 +139,18 @@ def main(argv: list[str] | None = None) -> int:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+    # make demo must leave nothing behind (its trap stops Airflow's process group): wait for that, then
+    # say so and clean up if it did not
+    deadline = time.monotonic() + 30
+    while _processes_of(clone) and time.monotonic() < deadline:
+        time.sleep(1)
+    left = _processes_of(clone)
+    result["left_behind"] = len(left)
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     result["seconds"] = {k: round(v, 1) for k, v in marks.items()}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=1))

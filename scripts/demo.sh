@@ -71,9 +71,12 @@ export AIRFLOW_CONN_AIRFLOW_API="$(python -c "import json; print(json.dumps({'co
 setsid airflow standalone &
 AIRFLOW_PID=$!
 stop_airflow() {
-  trap '' INT TERM && trap - EXIT
-  echo "stopping Airflow (process group $AIRFLOW_PID) ..."
-  kill -TERM -"$AIRFLOW_PID" 2>/dev/null || true
+  # Kill first, talk after: whoever started us may be gone already (a closed pipe), and under set -e
+  # a failed echo would end this script with Airflow still running.
+  trap '' INT TERM PIPE && trap - EXIT
+  set +e
+  kill -TERM -"$AIRFLOW_PID" 2>/dev/null
+  echo "stopping Airflow (process group $AIRFLOW_PID) ..." 2>/dev/null
   for _ in $(seq 1 40); do kill -0 -"$AIRFLOW_PID" 2>/dev/null || break; sleep 0.5; done
   kill -KILL -"$AIRFLOW_PID" 2>/dev/null || true
   sleep 1
