@@ -34,18 +34,24 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _processes_of(folder: Path) -> list[int]:
-    """Processes whose command line names ``folder`` (the clone's .venv python, airflow, ...)."""
-    pids = []
+    """Processes whose command line names ``folder`` (the clone's .venv python, airflow, ...), and every
+    process of their process groups (Airflow's api-server renames itself: its command line no longer
+    names the folder)."""
+    me = os.getpid()
+    named, groups = set(), {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+        if not entry.name.isdigit() or int(entry.name) == me:
             continue
+        pid = int(entry.name)
         try:
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            groups[pid] = os.getpgid(pid)
         except OSError:
             continue
         if str(folder) in cmdline:
-            pids.append(int(entry.name))
-    return pids
+            named.add(pid)
+    pgids = {groups[p] for p in named if p in groups} - {os.getpgid(me)}
+    return sorted(named | {p for p, g in groups.items() if g in pgids and p != me})
 
 
 def _port_free(port: int) -> bool:
@@ -133,7 +139,10 @@ def main(argv: list[str] | None = None) -> int:
             result["error"] = f"make demo exited {proc.returncode}; see {log_path}"
     finally:
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGINT)  # the demo's own trap stops what it started
+            # The demo's own trap stops what it started. SIGTERM, not SIGINT: a process started in the
+            # background of a non-interactive shell ignores SIGINT, and bash cannot trap a signal it was
+            # started ignoring (a terminal's Ctrl-C reaches the trap as SIGINT).
+            os.killpg(proc.pid, signal.SIGTERM)
             try:
                 proc.wait(timeout=60)
             except subprocess.TimeoutExpired:

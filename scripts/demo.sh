@@ -73,7 +73,7 @@ AIRFLOW_PID=$!
 stop_airflow() {
   # Kill first, talk after: whoever started us may be gone already (a closed pipe), and under set -e
   # a failed echo would end this script with Airflow still running.
-  trap '' INT TERM PIPE && trap - EXIT
+  trap '' INT TERM HUP PIPE && trap - EXIT
   set +e
   kill -TERM -"$AIRFLOW_PID" 2>/dev/null
   echo "stopping Airflow (process group $AIRFLOW_PID) ..." 2>/dev/null
@@ -83,5 +83,5 @@ stop_airflow() {
   kill -KILL -"$AIRFLOW_PID" 2>/dev/null || true
   exit 0
 }
-trap stop_airflow INT TERM EXIT
+trap stop_airflow INT TERM HUP EXIT
 wait "$AIRFLOW_PID"
