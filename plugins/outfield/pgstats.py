@@ -29,7 +29,12 @@ def stale_tables(wh: Any, tables: Iterable[str]) -> list[str]:
     names = sorted(set(tables))
     if wh.dialect != "postgres" or not names:
         return []
-    rows = wh.query("common/planner_statistics.sql", tables=names)
+    try:
+        rows = wh.query("common/planner_statistics.sql", tables=names)
+    except Exception as exc:  # noqa: BLE001 - statistics are an optimisation: never fail a run for them
+        log.warning("Could not read the planner statistics of %s: %s", ", ".join(names),
+                    str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        return []
     stale = []
     for r in rows:
         live, changed = int(r["live_rows"] or 0), int(r["changed_rows"] or 0)
