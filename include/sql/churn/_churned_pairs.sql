@@ -87,6 +87,20 @@
 {%- endmacro -%}
 {% include "common/_stores.sql" %},
 {% if focus_day | default(false) -%}
+{% if day_only | default(false) -%}
+{#- D's trials and the earlier copies in the window of their trial_ids (an earlier copy would win): only
+    D's rows are read whole, the days before only for those ids. -#}
+day_rows AS MATERIALIZED (
+    SELECT t.trial_id, t.user_pin, t.shop_id, t.trial_at, t.amount, t.result
+    FROM fact_trial t
+    WHERE t.trial_at >= :d_start AND t.trial_at < :d_end AND t.trial_id IS NOT NULL
+    UNION ALL
+    SELECT t.trial_id, t.user_pin, t.shop_id, t.trial_at, t.amount, t.result
+    FROM fact_trial t
+    WHERE t.trial_at >= :hist_start AND t.trial_at < :d_start
+      AND t.trial_id IN (SELECT x.trial_id FROM fact_trial x WHERE x.trial_at >= :d_start AND x.trial_at < :d_end)
+),
+{%- else -%}
 {#- The window's trials, read once (the storage is ordered by time: only its days are read). -#}
 win AS MATERIALIZED (
     SELECT t.trial_id, t.user_pin, t.shop_id, t.trial_at, t.amount, t.result
@@ -99,6 +113,7 @@ day_rows AS MATERIALIZED (
     FROM win t
     WHERE t.trial_id IN (SELECT x.trial_id FROM win x WHERE x.trial_at >= :d_start)
 ),
+{%- endif %}
 {{ chain("d_", "day_rows", " AND t.trial_at >= :d_start", "o.paid_at >= :d_start AND o.paid_at < :d_end") }}
 {%- if not (day_only | default(false)) %},
 {#- The days before D, for the users who churned on D: every copy of a trial_id one of them has. -#}
