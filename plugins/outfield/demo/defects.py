@@ -145,6 +145,16 @@ def _pick(rng: random.Random, values: Sequence[str], fraction: float) -> list[st
     return sorted(rng.sample(list(values), n))
 
 
+def _pick_day_keys(wh: Any, name: str, day: dt.date, rng: random.Random, table: str, rows: Any) -> list[str]:
+    """``rows`` primary keys of D's rows of fact ``table``, picked with ``rng`` (sorted)."""
+    ts, key, _ = _fact(table)
+    rows = _count(rows, "rows")
+    keys = _values(wh.query("demo_defects/day_values.sql", _bounds(day), table=table, column=key, ts_column=ts))
+    if not keys:
+        raise DefectError(f"{name}: {table} has no rows on {day}")
+    return sorted(rng.sample(keys, min(rows, len(keys))))
+
+
 def _result(name: str, day: dt.date, tables: list[str], description: str, caught_by: list[dict[str, Any]],
             **detail: Any) -> dict[str, Any]:
     return {"name": name, "day": day.isoformat(), "tables": tables, "description": description,
@@ -208,14 +218,10 @@ def _txn_loss(wh: Any, day: dt.date, rng: random.Random, shops: int = 3) -> dict
 def _duplicate_keys(wh: Any, day: dt.date, rng: random.Random, table: str = "fact_trial", rows: int = 5,
                     conflicting: bool = False) -> dict[str, Any]:
     ts, key, amount = _fact(table)
-    rows = _count(rows, "rows")
     if conflicting and amount is None:
         raise DefectError(f"duplicate_keys: conflicting copies need an amount column; {table} has none")
     b = _bounds(day)
-    keys = _values(wh.query("demo_defects/day_values.sql", b, table=table, column=key, ts_column=ts))
-    if not keys:
-        raise DefectError(f"duplicate_keys: {table} has no rows on {day}")
-    chosen = sorted(rng.sample(keys, min(rows, len(keys))))
+    chosen = _pick_day_keys(wh, "duplicate_keys", day, rng, table, rows)
     from outfield.demo import SOURCE_COLUMNS
 
     _set_keys(wh, chosen)
@@ -335,15 +341,11 @@ def _crowd_jump(wh: Any, day: dt.date, rng: random.Random, grow: float = 0.5) ->
 
 
 def _spoil(wh: Any, name: str, day: dt.date, rng: random.Random, table: str, rows: int, column: str,
-           value: str, params: dict[str, Any] | None = None, where: str = "") -> list[str]:
+           value: str, params: dict[str, Any] | None = None) -> list[str]:
     """Set ``column`` of ``rows`` random rows of D of ``table`` (keys picked with ``rng``)."""
     ts, key, _ = _fact(table)
-    rows = _count(rows, "rows")
     b = _bounds(day)
-    keys = _values(wh.query("demo_defects/day_values.sql", b, table=table, column=key, ts_column=ts))
-    if not keys:
-        raise DefectError(f"{name}: {table} has no rows on {day}")
-    chosen = sorted(rng.sample(keys, min(rows, len(keys))))
+    chosen = _pick_day_keys(wh, name, day, rng, table, rows)
     _set_keys(wh, chosen)
     wh.execute("demo_defects/set_day_values.sql", {**b, **(params or {})}, table=table, key=key, ts_column=ts,
                column=column, value=value)
