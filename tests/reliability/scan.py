@@ -65,9 +65,16 @@ def mask(phone: str) -> str:
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 
 
+_UUID = re.compile(rb"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def _in_hex_digest(data: bytes, start: int, end: int) -> bool:
-    """The digits sit inside a run of 16+ hex characters with a letter in it (a hash, a UUID's part, a
-    serialized DAG's version id in Airflow's metadata database): not a phone number."""
+    """The digits sit inside a UUID (Celery task ids in the worker's log), or inside a run of 16+ hex
+    characters with a letter in it (a hash, a serialized DAG's version id in Airflow's metadata
+    database): not a phone number."""
+    for m in _UUID.finditer(data, max(0, start - 36), min(len(data), end + 36)):
+        if m.start() <= start and end <= m.end():
+            return True
     lo, hi = start, end
     while lo > 0 and data[lo - 1] in _HEX:
         lo -= 1

@@ -68,5 +68,8 @@ def test_the_scanner_finds_what_it_must_and_allows_the_fake_token():
     assert not list(scan.phone_findings(Path("x"), ("order " + "2" + phone + "9").encode()))
     # inside a hex digest (Airflow's metadata DB is full of them) it is not a phone; next to text it is
     assert not list(scan.phone_findings(Path("x"), ("version a3f0" + phone + "c9e1b\x00").encode()))
+    task_id = "7f725591-ce03-4c13-adf6-" + phone + "a"  # a Celery task id whose last group is 11 digits + a
+    assert not list(scan.phone_findings(Path("x"), f"Task execute_workload[{task_id}] received".encode()))
+    assert list(scan.phone_findings(Path("x"), f"call {phone}-a3f0".encode()))  # next to a hyphen: still a phone
     for text in (f'{{"phone": "{phone}"}}', f"tel:{phone};", f"\x00{phone}\x00", f"abc{phone}"):
         assert list(scan.phone_findings(Path("x"), text.encode())), text
