@@ -278,3 +278,34 @@ def test_digest_has_sizes_not_users(loaded):
 def test_lookback_labels_follow_the_campaign():
     assert FRESH.segment_label("inactive_90d") == "30天内未活跃"
     assert PHONE.segment_label("inactive_90d") == "90天内未活跃"
+
+
+def test_a_repeated_order_id_counts_once_as_its_earliest_copy(wh):
+    """Conflicting copies of one order_id (SPEC: a repeated primary key counts once): the earliest copy
+    by paid_at is the order, whoever the later copies name. Hand-worked for c_phone as of A:
+
+    - O_a: u_first 手机 on 05-01 (earliest) and u_later 手机 on 05-02 -> u_first active_target_90d;
+      u_later has no other order -> no_first_order (its copy is not an order of its own);
+    - O_b: a copy without user on 04-01 (earliest) and u_nouser 手机 on 04-02 -> the order has no user,
+      u_nouser no_first_order;
+    - O_c: u_shift 手机 on 2025-12-01 (earliest, before the window) and a copy on 06-01 (in the window)
+      -> u_shift inactive_90d, not active;
+    - O_d: u_after 手机 on 06-01 and a copy ON A (not read: orders on A or later never count) ->
+      u_after active_target_90d.
+    """
+    insert(wh, "dim_user", [user(p, "2025-01-01 10:00") for p in ("u_first", "u_later", "u_nouser", "u_shift", "u_after")])
+    insert(wh, "fact_order", [
+        order("O_a", "u_later", "2026-05-02 10:00", "手机"),
+        order("O_a", "u_first", "2026-05-01 10:00", "手机"),
+        order("O_b", "u_nouser", "2026-04-02 10:00", "手机"),
+        order("O_b", None, "2026-04-01 10:00", "手机"),
+        order("O_c", "u_shift", "2026-06-01 10:00", "手机"),
+        order("O_c", "u_shift", "2025-12-01 10:00", "手机"),
+        order("O_d", "u_after", "2026-06-01 10:00", "手机"),
+        order("O_d", "u_after", "2026-06-10 08:00", "手机"),
+    ])
+    crowds.build(wh, PHONE, A)
+    assert segments_of(wh, PHONE) == {
+        "u_first": "active_target_90d", "u_later": "no_first_order", "u_nouser": "no_first_order",
+        "u_shift": "inactive_90d", "u_after": "active_target_90d",
+    }
