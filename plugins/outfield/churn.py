@@ -58,15 +58,14 @@ def build(wh: Any, d: dt.date, cooldown_days: int = 7) -> dict[str, Any]:
     d_start, d_end = day_bounds(d)
     hist_start = d_start - dt.timedelta(days=cooldown_days)
     pgstats.refresh(wh, PLANNED_TABLES)
+    params = {"business_date": d, "hist_start": hist_start, "d_start": d_start, "d_end": d_end}
     with wh.transaction():
-        list_rows = wh.replace_rows(
-            "churn_callback_list", {"business_date": d}, "churn/churn_callback_list.sql",
-            {"business_date": d, "hist_start": hist_start, "d_start": d_start, "d_end": d_end},
-        )
-        wh.replace_rows(
-            "churn_daily_stats", {"business_date": d}, "churn/churn_daily_stats.sql",
-            {"business_date": d, "hist_start": hist_start, "d_start": d_start, "d_end": d_end},
-        )
+        # D's pairs once, in a temporary table that the list and the stats both read
+        wh.execute("churn/drop_day_pairs.sql")
+        wh.execute("churn/day_pairs.sql", params)
+        list_rows = wh.replace_rows("churn_callback_list", {"business_date": d}, "churn/churn_callback_list.sql", params)
+        wh.replace_rows("churn_daily_stats", {"business_date": d}, "churn/churn_daily_stats.sql", params)
+        wh.execute("churn/drop_day_pairs.sql")
     stats = daily_stats(wh, d)
     return {
         "business_date": d.isoformat(),

@@ -1,13 +1,14 @@
 {#- Shared CTEs of the churn list (included by the churn_* files, not run on its own).
-    Bound parameters: :hist_start (first day's 00:00) and :d_end (D+1 00:00); with focus_day also
-    :d_start (D 00:00) and :business_date (D).
-    Template flags:
+    Bound parameters: :hist_start (first day's 00:00) and :d_end (D+1 00:00); with day_pairs or
+    past_pairs also :d_start (D 00:00).
+    Template flags (none: every day of [hist_start, d_end), for the anomaly history):
       same_weekday  keep only the days with D's weekday (for the anomaly history);
-      focus_day     (the callback list) compute the pairs of D, and of the days before D only for the
-                    users who churned on D: the same churned rows of D and of those users as over the
-                    whole window, without the work for everybody else's past days. A trial_id with
-                    a copy earlier in the window belongs to that earlier day (it is one trial).
-      day_only      (with focus_day; the daily stats) only D's pairs: d_pair_stats, d_churned.
+      day_pairs     (churn/day_pairs.sql) only D's pairs: d_pass_trials, d_pair_stats, d_churned. D's
+                    trials are D's rows and the earlier copies in the window of their trial_ids: a
+                    trial_id with a copy earlier in the window belongs to that earlier day (one trial).
+      past_pairs    (the callback list) the pairs of the days before D for the users who churned on D
+                    (d_churned_users, defined by the including file): past_churned, the same rows as
+                    over the whole window for those users, without the work for everybody else.
 
     stores         dim_store, one row per shop_id (a duplicated shop counts once)
     trials         fact_trial of the window, one row per trial_id (a duplicated trial counts once: its
@@ -86,8 +87,7 @@
 )
 {%- endmacro -%}
 {% include "common/_stores.sql" %},
-{% if focus_day | default(false) -%}
-{% if day_only | default(false) -%}
+{% if day_pairs | default(false) -%}
 {#- D's trials and the earlier copies in the window of their trial_ids (an earlier copy would win): only
     D's rows are read whole, the days before only for those ids. -#}
 day_rows AS MATERIALIZED (
@@ -100,40 +100,20 @@ day_rows AS MATERIALIZED (
     WHERE t.trial_at >= :hist_start AND t.trial_at < :d_start
       AND t.trial_id IN (SELECT x.trial_id FROM fact_trial x WHERE x.trial_at >= :d_start AND x.trial_at < :d_end)
 ),
-{%- else -%}
-{#- The window's trials, read once (the storage is ordered by time: only its days are read). -#}
-win AS MATERIALIZED (
-    SELECT t.trial_id, t.user_pin, t.shop_id, t.trial_at, t.amount, t.result
-    FROM fact_trial t
-    WHERE t.trial_at >= :hist_start AND t.trial_at < :d_end AND t.trial_id IS NOT NULL
-),
-{#- D's trials: every copy in the window of a trial_id seen on D (an earlier copy would win). -#}
-day_rows AS MATERIALIZED (
-    SELECT t.trial_id, t.user_pin, t.shop_id, t.trial_at, t.amount, t.result
-    FROM win t
-    WHERE t.trial_id IN (SELECT x.trial_id FROM win x WHERE x.trial_at >= :d_start)
-),
-{%- endif %}
 {{ chain("d_", "day_rows", " AND t.trial_at >= :d_start", "o.paid_at >= :d_start AND o.paid_at < :d_end") }}
-{%- if not (day_only | default(false)) %},
-{#- The days before D, for the users who churned on D: every copy of a trial_id one of them has. -#}
-d_churned_users AS (
-    SELECT DISTINCT user_pin FROM d_churned
-),
+{%- elif past_pairs | default(false) -%}
+{#- The days before D, for the users who churned on D: every copy (before D) of a trial_id one of them
+    has before D. A copy on D of such an id is later than the copy before D, so it never wins. -#}
 past_rows AS MATERIALIZED (
     SELECT t.trial_id, t.user_pin, t.shop_id, t.trial_at, t.amount, t.result
-    FROM win t
-    WHERE t.trial_id IN (SELECT x.trial_id FROM win x
-                         WHERE x.user_pin IN (SELECT user_pin FROM d_churned_users))
+    FROM fact_trial t
+    WHERE t.trial_at >= :hist_start AND t.trial_at < :d_start
+      AND t.trial_id IN (SELECT x.trial_id FROM fact_trial x
+                         WHERE x.trial_at >= :hist_start AND x.trial_at < :d_start
+                           AND x.user_pin IN (SELECT user_pin FROM d_churned_users))
 ),
-{{ chain("past_", "past_rows", " AND t.trial_at < :d_start",
-         "o.paid_at >= :hist_start AND o.paid_at < :d_start AND o.user_pin IN (SELECT user_pin FROM d_churned_users)") }},
-churned AS (
-    SELECT * FROM d_churned
-    UNION ALL
-    SELECT * FROM past_churned
-)
-{%- endif %}
+{{ chain("past_", "past_rows", "",
+         "o.paid_at >= :hist_start AND o.paid_at < :d_start AND o.user_pin IN (SELECT user_pin FROM d_churned_users)") }}
 {%- else -%}
 trial_rows AS NOT MATERIALIZED (
     SELECT t.trial_id, t.user_pin, t.shop_id, t.trial_at, t.amount, t.result

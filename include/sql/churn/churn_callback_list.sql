@@ -7,12 +7,20 @@ INSERT INTO churn_callback_list (
     business_date, user_pin, phone_masked, merchant_id, merchant_name, shop_id, store_name, city,
     first_trial_at, trial_count, max_trial_amount
 )
-{% set focus_day = true -%}
+{% set past_pairs = true -%}
 WITH
+d_churned AS (
+    SELECT user_pin, merchant_id, first_trial_at, n_trials, max_amount, first_shop_id
+    FROM churn_day_pairs
+    WHERE churned
+),
+d_churned_users AS (
+    SELECT DISTINCT user_pin FROM d_churned
+),
 {% include "churn/_churned_pairs.sql" %},
--- listed: D's churned pairs that did not churn on a day of [D - cooldown_days, D) (past_churned
--- holds those days' churned pairs of D's churned users); their shop is that of the first passing
--- trial of the pair on D (earliest trial_at, ties -> smallest trial_id).
+-- listed: D's churned pairs (churn_day_pairs, written by churn/day_pairs.sql in the same transaction)
+-- that did not churn on a day of [D - cooldown_days, D) (past_churned holds those days' churned pairs
+-- of D's churned users); their shop is that of the first passing trial of the pair on D.
 listed AS (
     SELECT c.*
     FROM d_churned c
@@ -22,12 +30,6 @@ listed AS (
         WHERE e.user_pin = c.user_pin
           AND e.merchant_id = c.merchant_id
     )
-),
-listed_firsts AS (
-    SELECT p.user_pin, p.merchant_id, MIN(p.trial_id) AS trial_id
-    FROM d_pass_trials p
-    JOIN listed l ON l.user_pin = p.user_pin AND l.merchant_id = p.merchant_id AND l.first_trial_at = p.trial_at
-    GROUP BY p.user_pin, p.merchant_id
 ),
 users AS (
     SELECT user_pin, phone
@@ -52,15 +54,13 @@ SELECT
     END                                                    AS phone_masked,
     c.merchant_id,
     s.merchant_name,
-    t.shop_id,
+    c.first_shop_id                                        AS shop_id,
     s.store_name,
     COALESCE(cal.city, s.city)                             AS city,
     c.first_trial_at,
     c.n_trials                                             AS trial_count,
     c.max_amount                                           AS max_trial_amount
 FROM listed c
-JOIN listed_firsts f ON f.user_pin = c.user_pin AND f.merchant_id = c.merchant_id
-JOIN d_pass_trials t ON t.trial_id = f.trial_id
-JOIN stores s ON s.shop_id = t.shop_id
+JOIN stores s ON s.shop_id = c.first_shop_id
 LEFT JOIN users u ON u.user_pin = c.user_pin
-LEFT JOIN dim_store_calibrated cal ON cal.shop_id = t.shop_id
+LEFT JOIN dim_store_calibrated cal ON cal.shop_id = c.first_shop_id
