@@ -63,6 +63,8 @@ def build(wh: Any, d: dt.date, cooldown_days: int = 7) -> dict[str, Any]:
         # D's pairs once, in a temporary table that the list and the stats both read
         wh.execute("churn/drop_day_pairs.sql")
         wh.execute("churn/day_pairs.sql", params)
+        if wh.dialect == "postgres":  # autovacuum never analyzes a temporary table: plan with its real size
+            wh.execute("common/analyze_table.sql", table="churn_day_pairs")
         list_rows = wh.replace_rows("churn_callback_list", {"business_date": d}, "churn/churn_callback_list.sql", params)
         wh.replace_rows("churn_daily_stats", {"business_date": d}, "churn/churn_daily_stats.sql", params)
         wh.execute("churn/drop_day_pairs.sql")

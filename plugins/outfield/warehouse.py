@@ -108,12 +108,21 @@ def _only_comments(sql: str) -> bool:
     return all(not line.strip() or line.strip().startswith("--") for line in sql.splitlines())
 
 
+#: PostgreSQL session settings applied when a warehouse connection opens. The pipelines' statements are
+#: batch joins over whole days or weeks built from CTEs; PostgreSQL has no statistics for a CTE's rows,
+#: estimates a filtered CTE at a handful of rows and then picks nested loops that rescan a fact table per
+#: row. Measured on the demo data (20 000 users, 60 days): the churn build over 600 s (killed) with nested
+#: loops, 0.29 s without; the red-packet funnel 4.0 s -> 0.8 s; the other steps unchanged. Override per
+#: connection with the extra ``{"session_settings": {"enable_nestloop": "on"}}``.
+PG_SESSION_SETTINGS: dict[str, str] = {"enable_nestloop": "off"}
+
+
 class Warehouse:
     """A connection to the warehouse, DuckDB (embedded) or PostgreSQL (production)."""
 
     def __init__(self, dialect: str, *, path: str | None = None, pg_kwargs: Mapping[str, Any] | None = None,
                  schema: str | None = None, duckdb_config: Mapping[str, Any] | None = None,
-                 read_only: bool = False):
+                 read_only: bool = False, pg_settings: Mapping[str, str] | None = None):
         if dialect not in ("duckdb", "postgres"):
             raise WarehouseError(f"unsupported warehouse dialect {dialect!r} (duckdb or postgres)")
         self.dialect = dialect
@@ -122,6 +131,7 @@ class Warehouse:
         self.schema = validate_identifier(schema) if schema else None
         self.duckdb_config = dict(duckdb_config or {})
         self.read_only = read_only
+        self.pg_settings = {**PG_SESSION_SETTINGS, **{str(k): str(v) for k, v in (pg_settings or {}).items()}}
         self._conn: Any = None
         self._in_tx = False
 
@@ -158,8 +168,11 @@ class Warehouse:
                 "user": conn.login or None,
                 "password": conn.password or None,
             }
+            settings = extra.get("session_settings") or {}
+            if not isinstance(settings, dict):
+                raise WarehouseError(f"connection {conn_id!r}: extra session_settings must be a JSON object")
             return cls("postgres", pg_kwargs={k: v for k, v in pg.items() if v is not None},
-                       schema=extra.get("search_path"), **kw)
+                       schema=extra.get("search_path"), pg_settings=settings, **kw)
         raise WarehouseError(f"connection {conn_id!r} has conn_type {conn.conn_type!r}; use duckdb or postgres")
 
     # ----------------------------------------------------------------- connection
@@ -184,6 +197,8 @@ class Warehouse:
                 if self.schema:
                     self._conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
                     self._conn.execute(f'SET search_path TO "{self.schema}"')
+                for name, value in self.pg_settings.items():
+                    self._run(self.render("common/pg_session_setting.sql"), {"name": name, "value": value})
         return self._conn
 
     def close(self) -> None:
