@@ -73,6 +73,14 @@ def pg_available() -> bool:
         return False
 
 
+def require_postgres() -> None:
+    """Skip the test when the PostgreSQL test server is not reachable; in CI (CI=true) fail instead."""
+    if not pg_available():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL not reachable at {PG_DSN} (required in CI)")
+        pytest.skip(f"PostgreSQL not reachable at {PG_DSN}")
+
+
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_SESSION_DIR, ignore_errors=True)
 
@@ -89,10 +97,7 @@ def wh(request, tmp_path):
     if request.param == "duckdb":
         w = Warehouse.duckdb(tmp_path / "wh.duckdb")
     else:
-        if not pg_available():
-            if os.environ.get("CI") == "true":
-                pytest.fail(f"PostgreSQL not reachable at {PG_DSN} (required in CI)")
-            pytest.skip(f"PostgreSQL not reachable at {PG_DSN}")
+        require_postgres()
         import uuid
 
         schema = f"t_{uuid.uuid4().hex[:12]}"

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import random
 import uuid
 
@@ -120,12 +119,9 @@ def test_backfill_in_any_order_gives_identical_tables(raw_base, tmp_path, rel_en
 
 @pytest.fixture()
 def pg_schema():
-    from tests.conftest import PG_DSN, pg_available
+    from tests.conftest import PG_DSN, require_postgres
 
-    if not pg_available():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL not reachable at {PG_DSN} (required in CI)")
-        pytest.skip(f"PostgreSQL not reachable at {PG_DSN}")
+    require_postgres()
     schema = f"t_rel_{uuid.uuid4().hex[:10]}"
     yield PG_DSN, schema
     with Warehouse("postgres", pg_kwargs={"conninfo": PG_DSN}, schema=schema) as wh:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import uuid
 
 import pytest
 
 from outfield.demo.generator import generate
 from outfield.warehouse import PG_SESSION_SETTINGS, Warehouse, WarehouseError
-from tests.conftest import PG_DSN, pg_available
+from tests.conftest import PG_DSN, require_postgres
 
 
 def _show(wh: Warehouse, name: str) -> str:
@@ -27,10 +26,7 @@ def _show(wh: Warehouse, name: str) -> str:
 @pytest.fixture()
 def pg():
     """A fresh schema on the real PostgreSQL server with the source and output tables."""
-    if not pg_available():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL not reachable at {PG_DSN} (required in CI)")
-        pytest.skip(f"PostgreSQL not reachable at {PG_DSN}")
+    require_postgres()
     w = Warehouse("postgres", pg_kwargs={"conninfo": PG_DSN}, schema=f"t_{uuid.uuid4().hex[:12]}")
     with w:
         w.create_source_tables()
