@@ -111,8 +111,8 @@ def _only_comments(sql: str) -> bool:
 #: PostgreSQL session settings applied when a warehouse connection opens. The pipelines' statements are
 #: batch joins over whole days or weeks built from CTEs; PostgreSQL has no statistics for a CTE's rows,
 #: estimates a filtered CTE at a handful of rows and then picks nested loops that rescan a fact table per
-#: row. Measured on the demo data (20 000 users, 60 days): the churn build over 600 s (killed) with nested
-#: loops, 0.29 s without; the red-packet funnel 4.0 s -> 0.8 s; the other steps unchanged. Override per
+#: row. Measured on the demo data (20 000 users, 60 days; ``python -m benchmarks.postgres``): the churn
+#: build over 60 s (cancelled) with nested loops, 0.10 s without; the funnel 1.7 s -> 0.3 s. Override per
 #: connection with the extra ``{"session_settings": {"enable_nestloop": "on"}}``.
 PG_SESSION_SETTINGS: dict[str, str] = {"enable_nestloop": "off"}
 
