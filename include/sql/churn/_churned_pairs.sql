@@ -1,6 +1,6 @@
 {#- Shared CTEs of the churn list (included by the churn_* files, not run on its own).
-    Bound parameters: :hist_start (first day's 00:00) and :d_end (D+1 00:00); with day_pairs or
-    past_pairs also :d_start (D 00:00).
+    Bound parameters: :hist_start (first day's 00:00) and :d_end (D+1 00:00), with day_pairs also
+    :d_start (D 00:00); with past_pairs only :hist_start and :d_start.
     Template flags (none: every day of [hist_start, d_end), for the anomaly history):
       same_weekday  keep only the days with D's weekday (for the anomaly history);
       day_pairs     (churn/day_pairs.sql) only D's pairs: d_pass_trials, d_pair_stats, d_churned. D's

@@ -1,5 +1,6 @@
 -- churn_callback_list for business date D (意愿流失专项 callback list).
--- Bound: :business_date (D), :hist_start (D - cooldown_days, 00:00), :d_start (D 00:00), :d_end (D+1 00:00).
+-- Bound: :business_date (D), :hist_start (D - cooldown_days, 00:00), :d_start (D 00:00). Reads D's pairs
+-- from churn_day_pairs (churn/day_pairs.sql, written first in the same transaction).
 -- A churned (user, merchant) pair of D is listed unless the same pair also churned on any day of
 -- [D - cooldown_days, D): nobody is phoned twice in a week. Derived from source only, so backfills
 -- in any order give the same lists.
