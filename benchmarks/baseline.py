@@ -333,6 +333,14 @@ def calibration(con: Any, p: dict[str, Any]) -> tuple[dict[str, Any], float]:
         for c in (key, *required):
             rows.append(("not_null", t, f"null_{c}", float(df[c].isna().sum())))
 
+    # source_values (value_defects.sql): D's rows of each fact table, every copy counted
+    known = set(store_rows["shop_id"].dropna())
+    for t, _, _, _ in FACTS:
+        df = day_rows[t]
+        unknown = df["shop_id"].notna() & ~df["shop_id"].isin(known)
+        rows += [("source_values", t, "negative_amount_rows", float((df["amount"] < 0).sum())),
+                 ("source_values", t, "unknown_shop_rows", float(unknown.sum()))]
+
     # gross_margin_floor (gross_margin_by_merchant.sql)
     gm = wo.merge(stores[["shop_id", "merchant_id"]], on="shop_id")
     margin = gm.groupby("merchant_id")["gross_margin"].sum()

@@ -59,6 +59,11 @@ DIRT = [
     """INSERT INTO fact_redpacket_event SELECT event_id, code_id, shop_id, user_pin, event_type,
               event_at + INTERVAL 1 HOUR, amount + 5, order_id FROM fact_redpacket_event WHERE event_type = 'redeem'
               AND event_at >= DATE '2026-06-01' AND event_at < DATE '2026-06-08' ORDER BY event_id LIMIT 15""",
+    # dirty values of D: orders with a negative amount, transactions at a shop dim_store does not know
+    """INSERT INTO fact_order SELECT 'ODNEG' || substr(order_id, 3), txn_id, user_pin, shop_id, paid_at, -amount,
+              category, gross_margin FROM fact_order WHERE paid_at >= DATE '2026-06-10' ORDER BY order_id LIMIT 3""",
+    """INSERT INTO fact_txn SELECT 'TXUNK' || substr(txn_id, 3), trial_id, user_pin, 'S999999', created_at, amount,
+              status FROM fact_txn WHERE created_at >= DATE '2026-06-10' ORDER BY txn_id LIMIT 4""",
     # a user repeated in dim_user with another phone (the first non-blank phone wins) and activation
     """INSERT INTO dim_user SELECT user_pin, '  ', bt_activated_at - INTERVAL 400 DAY FROM dim_user
               ORDER BY user_pin LIMIT 50""",
