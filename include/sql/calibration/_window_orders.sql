@@ -7,7 +7,15 @@ window_rows AS NOT MATERIALIZED (
     WHERE o.paid_at >= :w_start AND o.paid_at < :d_end
 ),
 window_repeated AS (
-    SELECT order_id FROM window_rows WHERE order_id IS NOT NULL GROUP BY order_id HAVING COUNT(*) > 1
+    -- a repeated id sits next to its copies once the ids are sorted: the window's ids arrive nearly in
+    -- order (orders are stored by paid_at), so sorting them costs about half of hashing every one
+    SELECT DISTINCT order_id
+    FROM (
+        SELECT order_id, LAG(order_id) OVER (ORDER BY order_id) AS prev_order_id
+        FROM window_rows
+        WHERE order_id IS NOT NULL
+    ) x
+    WHERE order_id = prev_order_id
 ),
 window_orders AS (
     SELECT r.order_id, r.shop_id, r.amount, r.gross_margin
