@@ -1,7 +1,7 @@
 """A tiny Chrome DevTools Protocol client: load a page in real headless Chromium, collect its errors.
 
 Used by the dashboard browser tests. It starts ``chromium --headless --remote-debugging-port=0`` with
-a throw-away profile, reads the DevTools address from stderr, opens a page target over the
+a throw-away profile (outfield.dashboard.browser.new_scratch), reads the DevTools address from stderr, opens a page target over the
 ``websockets`` sync client (already in the lock, via uvicorn) and records:
 
 - uncaught exceptions (``Runtime.exceptionThrown``),
@@ -18,13 +18,12 @@ import itertools
 import json
 import re
 import subprocess
-import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from outfield.dashboard.browser import BASE_FLAGS
+from outfield.dashboard.browser import BASE_FLAGS, new_scratch, remove_scratch, stop_group
 
 _WS_RE = re.compile(r"DevTools listening on (ws://\S+)")
 
@@ -40,7 +39,7 @@ class Browser:
         self.errors: list[str] = []
         self.console: list[str] = []
         self._ids = itertools.count(1)
-        self._profile = tempfile.TemporaryDirectory(prefix="outfield-cdp-")
+        self._scratch, self._profile, self._env = new_scratch("outfield-cdp-")
         self._proc: subprocess.Popen | None = None
         self._ws: Any = None
         self._session: str | None = None
@@ -49,9 +48,10 @@ class Browser:
     # -- lifecycle -------------------------------------------------------------------------------
     def __enter__(self) -> Browser:
         self._proc = subprocess.Popen(
-            [self.binary, *BASE_FLAGS, f"--user-data-dir={self._profile.name}", "--remote-debugging-port=0",
+            [self.binary, *BASE_FLAGS, f"--user-data-dir={self._profile}", "--remote-debugging-port=0",
              f"--window-size={self.width},{self.height}", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            start_new_session=True, env=self._env)
         url = self._read_ws_url(timeout=30)
         from websockets.sync.client import connect
 
@@ -70,13 +70,8 @@ class Browser:
                 self._ws.close()
         finally:
             if self._proc is not None:
-                self._proc.terminate()
-                try:
-                    self._proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    self._proc.kill()
-                    self._proc.wait(timeout=10)
-            self._profile.cleanup()
+                stop_group(self._proc)  # the helpers too: they write the profile until they are gone
+            remove_scratch(self._scratch)
 
     def _read_ws_url(self, timeout: float) -> str:
         found: list[str] = []

@@ -15,8 +15,10 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from outfield.config import setting
@@ -60,26 +62,113 @@ def screenshot(page: Path, png: Path, *, width: int = 1200, height: int = 640, t
     png.parent.mkdir(parents=True, exist_ok=True)
     tmp_png = png.with_name(f".{png.name}.tmp.png")
     tmp_png.unlink(missing_ok=True)
-    with tempfile.TemporaryDirectory(prefix="outfield-chromium-") as profile:
-        cmd = [binary, *BASE_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
-               "--virtual-time-budget=5000", f"--screenshot={tmp_png}", Path(page).resolve().as_uri()]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                                  stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            return False, f"{Path(binary).name} did not finish within {timeout:.0f} s"
-        except OSError as exc:
-            return False, f"{Path(binary).name} could not start ({type(exc).__name__}: {exc})"
+    scratch, profile, env = new_scratch()
+    cmd = [binary, *BASE_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
+           "--virtual-time-budget=5000", f"--screenshot={tmp_png}", Path(page).resolve().as_uri()]
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, start_new_session=True, env=env)
+    except OSError as exc:
+        remove_scratch(scratch)
+        return False, f"{Path(binary).name} could not start ({type(exc).__name__}: {exc})"
+    try:
+        _, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        stop_group(proc)
+        for pipe in (proc.stdout, proc.stderr):
+            pipe.close()
+        remove_scratch(scratch)
+        tmp_png.unlink(missing_ok=True)
+        return False, f"{Path(binary).name} did not finish within {timeout:.0f} s"
+    stop_group(proc)  # helpers (zygote, crashpad) can outlive the main process and still write the profile
+    remove_scratch(scratch)
     try:
         ok = tmp_png.is_file() and tmp_png.read_bytes()[:8] == PNG_MAGIC
     except OSError:
         ok = False
     if not ok:
-        tail = " | ".join(line for line in (proc.stderr or "").splitlines()[-3:] if line.strip())
+        tail = " | ".join(line for line in (stderr or "").splitlines()[-3:] if line.strip())
         tmp_png.unlink(missing_ok=True)
         return False, f"{Path(binary).name} exited {proc.returncode} without a PNG ({tail[:300]})"
     os.replace(tmp_png, png)
     return True, ""
+
+
+def new_scratch(prefix: str = "outfield-chromium-") -> tuple[str, str, dict[str, str]]:
+    """A throw-away directory for one browser: (scratch dir, profile dir, environment for the process).
+
+    The profile lives in it, and so does the browser's TMPDIR: a Chromium stopped by a signal leaves its
+    ``org.chromium.Chromium.*`` socket directory in TMPDIR, which would pile up in /tmp otherwise.
+    """
+    scratch = tempfile.mkdtemp(prefix=prefix)
+    profile, tmp = os.path.join(scratch, "profile"), os.path.join(scratch, "tmp")
+    os.mkdir(profile)
+    os.mkdir(tmp)
+    return scratch, profile, {**os.environ, "TMPDIR": tmp}
+
+
+def stop_group(proc: subprocess.Popen, grace: float = 10.0) -> None:
+    """Stop a browser started with ``start_new_session=True`` and every process of its group.
+
+    Chromium's helper processes (zygote, renderer, crashpad) can outlive the main process for a moment
+    and keep writing the throw-away profile; removing the profile before they are gone fails with
+    "Directory not empty". SIGTERM to the whole group, then SIGKILL to whatever is left after ``grace``
+    seconds; returns when no live (non-zombie) process of the group remains.
+    """
+    pgid = proc.pid  # a new session: the main process leads its own process group
+    _signal_group(pgid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        _signal_group(pgid, signal.SIGKILL)
+        proc.wait(timeout=grace)
+    deadline = time.monotonic() + grace
+    while _group_alive(pgid):
+        if time.monotonic() > deadline:
+            _signal_group(pgid, signal.SIGKILL)
+            deadline = time.monotonic() + grace
+        time.sleep(0.05)
+
+
+def remove_scratch(path: str | Path, attempts: int = 5) -> None:
+    """Delete a browser's scratch directory; a failure is logged, never raised (nothing of value is in it)."""
+    for attempt in range(attempts):
+        try:
+            shutil.rmtree(path)
+            return
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            if attempt == attempts - 1:
+                log.warning("Could not remove the browser scratch directory %s: %s", path, exc)
+                return
+            time.sleep(0.2)
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether a process of group ``pgid`` is still running (zombies, which write nothing, do not count)."""
+    proc_dir = Path("/proc")
+    if not proc_dir.is_dir():  # not Linux: signal 0 also counts zombies, so this errs on waiting
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+    for stat in proc_dir.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] != "Z":
+            return True
+    return False
 
 
 def has_cjk_font() -> bool:
