@@ -47,21 +47,25 @@ class Browser:
 
     # -- lifecycle -------------------------------------------------------------------------------
     def __enter__(self) -> Browser:
-        self._proc = subprocess.Popen(
-            [self.binary, *BASE_FLAGS, f"--user-data-dir={self._profile}", "--remote-debugging-port=0",
-             f"--window-size={self.width},{self.height}", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            start_new_session=True, env=self._env)
-        url = self._read_ws_url(timeout=30)
-        from websockets.sync.client import connect
+        try:
+            self._proc = subprocess.Popen(
+                [self.binary, *BASE_FLAGS, f"--user-data-dir={self._profile}", "--remote-debugging-port=0",
+                 f"--window-size={self.width},{self.height}", "about:blank"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                start_new_session=True, env=self._env)
+            url = self._read_ws_url(timeout=30)
+            from websockets.sync.client import connect
 
-        self._ws = connect(url, max_size=None, open_timeout=10)
-        target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self._session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        for domain in ("Runtime.enable", "Log.enable", "Page.enable"):
-            self._call(domain, session=True)
-        self._call("Emulation.setDeviceMetricsOverride",
-                   {"width": self.width, "height": self.height, "deviceScaleFactor": 1, "mobile": False}, session=True)
+            self._ws = connect(url, max_size=None, open_timeout=10)
+            target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
+            self._session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+            for domain in ("Runtime.enable", "Log.enable", "Page.enable"):
+                self._call(domain, session=True)
+            self._call("Emulation.setDeviceMetricsOverride",
+                       {"width": self.width, "height": self.height, "deviceScaleFactor": 1, "mobile": False}, session=True)
+        except BaseException:
+            self.__exit__()  # no browser or scratch dir left behind when the start fails
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
