@@ -18,9 +18,9 @@ PY
 echo "== 1/4 demo warehouse (data up to $YESTERDAY) -> $OUTFIELD_DATA_DIR/warehouse.duckdb"
 python -m outfield.demo --users "${DEMO_USERS:-20000}" --days "${DEMO_DAYS:-60}" --end "$YESTERDAY" --seed 42
 
-echo "== 2/4 Airflow metadata (SQLite) and the warehouse pool"
+echo "== 2/4 Airflow metadata (SQLite)"
 airflow db migrate >/dev/null
-airflow pools set warehouse 1 "DuckDB allows one writing process: warehouse tasks take this one slot" >/dev/null
+# No 'airflow pools set': the scheduler creates the one-slot warehouse pool itself (outfield.pools).
 
 # Login: SimpleAuthManager user admin; its password is generated once and kept in AIRFLOW_HOME.
 PASSWORDS="$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated"

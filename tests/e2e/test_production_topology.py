@@ -83,5 +83,8 @@ def test_pipelines_run_on_celery_postgres_redis(topology):
     week = _query(topology, "SELECT COUNT(*), COUNT(DISTINCT shop_id) FROM redpacket_funnel_weekly "
                             "WHERE week_start = %s", (D - dt.timedelta(days=D.weekday()),))[0]
     assert week[0] > 0 and week[0] == week[1]
+    # nobody ran "airflow pools set": the scheduler created the pool, sized for a PostgreSQL warehouse
+    pool = topology.api("GET", "/api/v2/pools/warehouse")
+    assert pool["slots"] == 8, pool
     # every task ran on the Celery worker, not in the scheduler
     assert "celery" in topology.logs("celery-worker", tail=200000).lower()

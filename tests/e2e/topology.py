@@ -114,7 +114,8 @@ class Topology:
         _admin_sql(f'CREATE DATABASE "{self.meta_db}"')
         _admin_sql(f'CREATE DATABASE "{self.wh_db}"')
         self.run(["db", "migrate"], timeout=600)
-        self.run(["pools", "set", "warehouse", "4", "warehouse tasks (PostgreSQL: several writers)"])
+        # no "pools set": the deployment contract is the two folders and the connections; the
+        # scheduler creates the warehouse pool itself (outfield.pools), test_production_topology checks it
         commands = {
             "api-server": ["api-server", "--host", "127.0.0.1", "--port", str(self.port)],
             "scheduler": ["scheduler"],
