@@ -51,9 +51,10 @@ metric, value, threshold, status, detail`); `status` is pass / warn / fail:
 | any | table | `check_error`: the table could not be checked (the task then fails) | fail |
 
 **Slack** (`#outfield-dq`): one message per run listing each warn/fail finding with its number, the
-expected band and a link to the run. A finding (check, subject, metric — no date) already alerted
-within `alerts.suppression_hours` (24 h) is not sent again, so a defect that persists is not repeated
-every morning; the table still records it every day.
+expected band and a link to the run. A finding (check, subject, metric, business date) already alerted
+within `alerts.suppression_hours` (24 h) is not sent again, so re-running or retrying a date repeats
+nothing; each business date's findings are alerted once, so a defect that persists is in every
+morning's message (and a backfill reports each date's late tables).
 
 **Our own output** is checked too: `check_calibrated_output` (common-sql `SQLColumnCheckOperator`)
 asserts that `dim_store_calibrated` has one non-null row per shop_id and a city_source on every row,

@@ -5,8 +5,9 @@ and replaces its own check names' rows of D in ``dq_check_results`` atomically
 (``checks.write_results``). Findings are the product: a step that finds defects returns normally;
 it raises only when it cannot check (then it still writes what it could, and a ``check_error`` row
 per table it could not check). ``alert_findings`` sends the run's warn/fail rows as one grouped
-message (``alerts.send_findings``), each finding with a dedupe key without the date, so that a
-defect that persists is not alerted again within the suppression window.
+message (``alerts.send_findings``), each finding with a dedupe key that carries D: re-running or
+retrying a date within the suppression window sends nothing new, while each business date's findings
+are alerted once (a backfill that finds fact_trial late on two dates says so twice).
 
 Settings (``include/config/outfield.yaml``, section ``calibration``; defaults here):
 
@@ -439,9 +440,15 @@ def check_gross_margin(wh: Any, d: dt.date) -> list[checks.CheckResult]:
 # alerts
 
 
-def dedupe_key(check_name: str, subject: str | None, metric: str) -> str:
-    """``check:subject:metric`` — no date, so a defect that persists is not re-alerted in the window."""
-    return f"{check_name}:{subject or '-'}:{metric}"
+def dedupe_key(check_name: str, subject: str | None, metric: str, business_date: dt.date | str) -> str:
+    """``check:subject:metric:D`` — the same finding of the same business date (as churn_rate and crowd keys).
+
+    With the date in the key the suppression window stops a re-run or retry of D from repeating D's
+    alert. Without it (as before) a backfill hid every date's finding but the first, and whether a
+    persisting defect was repeated the next morning depended on the run starting a little before or
+    after 24 h after the previous one.
+    """
+    return f"{check_name}:{subject or '-'}:{metric}:{business_date}"
 
 
 def _fmt_value(value: Any) -> str:
@@ -461,7 +468,7 @@ def finding_lines(rows: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
         expected = f"; expected {r['threshold']}" if r.get("threshold") else ""
         line = (f"{icon} *{r['check_name']}* {r['status'].upper()} `{r['subject'] or '-'}` "
                 f"{r['metric']} = {_fmt_value(r['value'])}{expected} — {r['detail']}")
-        out.append((dedupe_key(r["check_name"], r["subject"], r["metric"]), line))
+        out.append((dedupe_key(r["check_name"], r["subject"], r["metric"], r["business_date"]), line))
     return out
 
 

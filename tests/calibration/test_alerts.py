@@ -1,9 +1,11 @@
-"""The run's grouped alert: one message, each finding with its number, band and the run link; the
-same findings are not alerted again on the next run within the suppression window (state kept in the
-data folder between runs); Slack is not connected, so messages land in the outbox."""
+"""The run's grouped alert: one message, each finding with its number, band and the run link; a
+re-run of the same business date within the suppression window sends nothing new (state kept in the
+data folder between runs), another date's findings are its own; Slack is not connected, so messages
+land in the outbox."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -57,8 +59,8 @@ def test_one_message_per_run_with_numbers_band_and_link(loaded, data_dir):
     assert "`A1` stage_excess_users = 1" in text and "order_users=1" in text
     stored = calibration.findings_of_day(loaded, D)
     assert sorted(outcome["sent_keys"]) == sorted(
-        calibration.dedupe_key(r["check_name"], r["subject"], r["metric"]) for r in stored)
-    assert "store_city:M_APPLE:unresolved_amount_share" in outcome["sent_keys"]
+        calibration.dedupe_key(r["check_name"], r["subject"], r["metric"], D) for r in stored)
+    assert "store_city:M_APPLE:unresolved_amount_share:2026-06-10" in outcome["sent_keys"]
     assert outcome["findings"] == len(stored)
     # fails are listed before warns
     lines = [line for line in text.splitlines() if line.startswith("•")]
@@ -66,12 +68,12 @@ def test_one_message_per_run_with_numbers_band_and_link(loaded, data_dir):
     assert statuses == sorted(statuses)  # "FAIL" < "WARN"
 
 
-def test_second_run_sends_nothing_new_for_the_same_findings(loaded, data_dir):
+def test_a_rerun_of_the_date_sends_nothing_new_for_the_same_findings(loaded, data_dir):
     first = run_all(loaded)
     assert first["status"] == "outbox" and first["sent_keys"]
     assert (data_dir / "alerts" / "suppression.json").exists()  # the state survives the run
 
-    second = run_all(loaded)  # the next morning's run, same defects (the date is not in the key)
+    second = run_all(loaded)  # D re-run (a retry, a manual re-run): the same findings of the same date
     assert second["status"] == "suppressed"
     assert second["sent_keys"] == []
     assert sorted(second["suppressed_keys"]) == sorted(first["sent_keys"])
@@ -83,9 +85,9 @@ def test_second_run_sends_nothing_new_for_the_same_findings(loaded, data_dir):
                                   order("O_NEW", "L1", "2026-06-10 09:00", 50.0, gross_margin=-5000.0)])
     third = run_all(loaded)
     assert third["status"] == "outbox"
-    assert sorted(third["sent_keys"]) == ["funnel_monotonic:L1:stage_excess_users",
-                                          "primary_key:fact_order:duplicate_rows"]
-    assert "gross_margin_floor:M_LENOVO:gross_margin_7d" in third["suppressed_keys"]
+    assert sorted(third["sent_keys"]) == ["funnel_monotonic:L1:stage_excess_users:2026-06-10",
+                                          "primary_key:fact_order:duplicate_rows:2026-06-10"]
+    assert "gross_margin_floor:M_LENOVO:gross_margin_7d:2026-06-10" in third["suppressed_keys"]
     messages = outbox(data_dir)
     assert len(messages) == 2
     assert "`L1` stage_excess_users" in messages[1]["text"] and "gross_margin_floor" not in messages[1]["text"]
@@ -95,11 +97,27 @@ def test_a_new_finding_is_sent_alone(loaded, data_dir, calibration_config):
     run_all(loaded)
     calibration_config("calibration", "gross_margin_floor", {"M_DJI": 10})  # DJI: 0 < 10 from now on
     again = run_all(loaded)
-    assert again["sent_keys"] == ["gross_margin_floor:M_DJI:gross_margin_7d"]
+    assert again["sent_keys"] == ["gross_margin_floor:M_DJI:gross_margin_7d:2026-06-10"]
     messages = outbox(data_dir)
     assert len(messages) == 2
     assert "M_DJI" in messages[1]["text"] and "M_LENOVO" not in messages[1]["text"]
     assert "already alerted" in messages[1]["text"]
+
+
+def test_each_business_date_is_alerted_once_even_within_the_window(loaded, data_dir):
+    # a backfill: D, then D+1 minutes later. fact_trial has no rows on either day: two late days,
+    # two findings, both alerted (a date-less key used to hide the second inside the window)
+    first = run_all(loaded)
+    nxt = D + dt.timedelta(days=1)
+    second = run_all(loaded, nxt)
+    assert "source_freshness:fact_trial:rows_of_day:2026-06-10" in first["sent_keys"]
+    assert "source_freshness:fact_trial:rows_of_day:2026-06-11" in second["sent_keys"]
+    assert second["suppressed_keys"] == []  # nothing of D+1 was alerted before
+    messages = outbox(data_dir)
+    assert len(messages) == 2 and "数据校准 data calibration 2026-06-11" in messages[1]["text"]
+    assert "`fact_trial` rows_of_day = 0" in messages[1]["text"]
+    # and re-running D now still repeats nothing
+    assert run_all(loaded)["status"] == "suppressed" and len(outbox(data_dir)) == 2
 
 
 def test_no_findings_no_message(wh, data_dir):
