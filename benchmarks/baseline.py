@@ -266,14 +266,11 @@ def calibration(con: Any, p: dict[str, Any]) -> tuple[dict[str, Any], float]:
     d = dt.date.fromisoformat(p["business_date"])
     d_start, d_end = _day(d)
     w_start = d_start - dt.timedelta(days=6)
-    hist_start = d_start - dt.timedelta(days=7 * int(p.get("volume_weeks", 4)))
     store_rows = read("SELECT * FROM dim_store")
     user_rows = read("SELECT * FROM dim_user")
     day_rows = {t: read(f"SELECT * FROM {t} WHERE {ts} >= ? AND {ts} < ?", d_start, d_end) for t, _, ts, _ in FACTS}
     window_orders = read("SELECT order_id, shop_id, paid_at, amount, gross_margin, user_pin FROM fact_order "
                          "WHERE paid_at >= ? AND paid_at < ?", w_start, d_end)
-    hist = {t: read(f"SELECT {ts} AS ts FROM {t} WHERE {ts} >= ? AND {ts} < ?", hist_start, d_end)
-            for t, _, ts, _ in FACTS}
     rows: list[tuple[str, str | None, str, float | None]] = []
 
     # store_city (stores_for_city.sql, cities.calibrate, unresolved_amount_share.sql)
@@ -313,10 +310,9 @@ def calibration(con: Any, p: dict[str, Any]) -> tuple[dict[str, Any], float]:
         rows.append(("funnel_monotonic", shop, "stage_excess_users", float(max(ft[shop] - fp[shop], fo[shop] - ft[shop]))))
     rows.append(("funnel_monotonic", None, "shops_checked", float(len(shops))))
 
-    # source_freshness / source_volume (rows_by_day.sql): D's count
-    for t, _, _, _ in FACTS:
-        days = hist[t]["ts"].dt.normalize().value_counts()
-        n = float(days.get(pd.Timestamp(d), 0))
+    # source_freshness / source_volume (rows_by_day.sql): D's count, a repeated key once, a null key a row
+    for t, key, _, _ in FACTS:
+        n = float(day_rows[t][key].nunique() + day_rows[t][key].isna().sum())
         rows += [("source_freshness", t, "rows_of_day", n), ("source_volume", t, "rows_of_day", n)]
 
     # primary_key / not_null (key_duplicates.sql, null_counts.sql)

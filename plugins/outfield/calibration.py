@@ -252,7 +252,7 @@ def check_freshness_volume(wh: Any, d: dt.date) -> list[checks.CheckResult]:
     for table in FACT_TABLES:
         try:
             rows = wh.query("calibration/rows_by_day.sql", {"hist_start": hist_start, "d_end": d_end},
-                            table=table.name, ts_column=table.ts_column)
+                            table=table.name, key=table.key, ts_column=table.ts_column)
         except Exception as exc:  # noqa: BLE001 - one table's error must not hide the others
             errors[table.name] = _first_line(exc)
             for name in (FRESHNESS, VOLUME):

@@ -181,6 +181,26 @@ def test_a_deviation_under_25_percent_is_never_an_anomaly(wh):
     assert stored(wh, "source_volume")[("fact_txn", "rows_of_day")]["status"] == "pass"
 
 
+def test_a_repeated_key_counts_once_in_freshness_and_volume(wh):
+    # past Wednesdays: 40 distinct txns each, one of them also with 40 exact copies (80 rows, 40 txns);
+    # D: 20 distinct txns, each twice (40 rows), plus 1 row without a txn_id (a row: not_null reports it)
+    txns = []
+    for day in SAME_WEEKDAYS:
+        txns += rows_on(_txn, "x", day, 40)
+    txns += rows_on(_txn, "x", SAME_WEEKDAYS[0], 40)
+    txns += rows_on(_txn, "x", "2026-06-10", 20) * 2
+    txns.append(_txn(None, "F1", "2026-06-10 11:00"))
+    insert(wh, "fact_txn", txns)
+    calibration.check_freshness_volume(wh, D)
+    fresh = stored(wh, "source_freshness")[("fact_txn", "rows_of_day")]
+    assert (fresh["status"], fresh["value"]) == ("pass", 21)
+    vol = stored(wh, "source_volume")[("fact_txn", "rows_of_day")]
+    # history 40, 40, 40, 40 (not 80 for the copied day) -> band [30, 50]; D: 21 distinct -> warn
+    assert (vol["value"], vol["status"]) == (21, "warn")
+    assert vol["threshold"] == "[30, 50] (expected 40, n=4)"
+    assert "[40, 40, 40, 40]" in vol["detail"]
+
+
 # ------------------------------------------------------------------------------ primary_key, not_null
 KEY_USERS = [dict(user_pin="u1", phone=None), dict(user_pin="u1", phone=None),     # identical duplicate
              dict(user_pin="u2", phone=None), dict(user_pin=None, phone=None)]      # a user without pin
