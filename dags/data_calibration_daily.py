@@ -42,8 +42,8 @@ metric, value, threshold, status, detail`); `status` is pass / warn / fail:
 | `store_city` | merchant_id | `unresolved_stores`, `address_stores`: store counts | pass (informational) |
 | `funnel_monotonic` | shop_id | `stage_excess_users`: for a shop-day where passing-trial users ≥ transacting users (any `fact_txn` row) ≥ ordering users fails, the largest excess of a later stage; the three numbers in detail | warn (suspected data loss) |
 | `funnel_monotonic` | — | `shops_checked`: shops with activity on D | pass (informational) |
-| `source_freshness` | fact table | `rows_of_day`: rows of D | fail at 0 |
-| `source_volume` | fact table | `rows_of_day`, threshold = the band learned from the last 4 same weekdays (median ± max(25 %, 3·1.4826·MAD)) | warn outside the band; a history under 3 weeks passes with a note |
+| `source_freshness` | fact table | `rows_of_day`: rows of D, a repeated primary key once | fail at 0 |
+| `source_volume` | fact table | `rows_of_day` (as above), threshold = the band learned from the last 4 same weekdays (median ± max(25 %, 3·1.4826·MAD)) | warn outside the band; a history under 3 weeks passes with a note |
 | `primary_key` | table | `duplicate_rows`: rows repeating a key; `conflicting_keys`: repeated keys whose rows differ (fact tables: rows of D; dimensions: whole table) | warn; fail |
 | `not_null` | table | `null_<column>`: rows with the required column null (same scope) | warn |
 | `source_values` | fact table | `negative_amount_rows`: rows of D with amount < 0; `unknown_shop_rows`: rows of D at a shop_id dim_store does not know (an example id in detail). Not one of the spec's seven checks: added so that such rows are reported, never silently summed or dropped | warn |
