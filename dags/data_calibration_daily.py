@@ -30,7 +30,7 @@ team); the reference list of Chinese administrative divisions `include/reference
 |---|---|
 | shop_id | the store |
 | city | the store's city, written like the source: official name without 市 (`北京`, `深圳`, `吉林`); autonomous prefectures, 地区 and 盟 keep their full name (`延边朝鲜族自治州`); null when unresolved |
-| city_source | `source` (dim_store had a city), `address` (recovered from the address), `unresolved` (neither; a district-only address such as `朝阳区建国路88号` is ambiguous and stays unresolved) |
+| city_source | `source` (dim_store had a city; a placeholder such as `未知`, `null` or `-` counts as missing, like a blank), `address` (recovered from the address), `unresolved` (neither; a district-only address such as `朝阳区建国路88号` is ambiguous and stays unresolved) |
 | business_date | D of the run that built it |
 
 **`dq_check_results`** — for D, each check replaces its own rows (`check_name, business_date, subject,
