@@ -10,7 +10,9 @@ only thing that can appear there, and looks for any process still started with t
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -112,3 +114,18 @@ def test_stop_group_returns_only_when_the_helpers_are_gone(chromium, private_tmp
         assert _group_members(proc.pid) == []  # at once, not eventually
     browser.remove_scratch(scratch)
     assert list(private_tmp.iterdir()) == []
+
+
+def test_stop_group_kills_what_ignores_sigterm_children_included():
+    # a "browser" that ignores SIGTERM and has a child that does too: SIGKILL after the grace period
+    code = ("import signal, subprocess, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+            "subprocess.Popen([sys.executable, '-c', 'import signal, time; "
+            "signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)']); time.sleep(60)")
+    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+    deadline = time.monotonic() + 20
+    while len(_group_members(proc.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(_group_members(proc.pid)) == 2
+    browser.stop_group(proc, grace=0.5)
+    assert proc.returncode == -signal.SIGKILL
+    assert _group_members(proc.pid) == []

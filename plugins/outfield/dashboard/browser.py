@@ -113,20 +113,20 @@ def stop_group(proc: subprocess.Popen, grace: float = 10.0) -> None:
     Chromium's helper processes (zygote, renderer, crashpad) can outlive the main process for a moment
     and keep writing the throw-away profile; removing the profile before they are gone fails with
     "Directory not empty". SIGTERM to the whole group, then SIGKILL to whatever is left after ``grace``
-    seconds; returns when no live (non-zombie) process of the group remains.
+    seconds; returns when no live (non-zombie) process of the group remains, or, with a warning, when
+    one survives SIGKILL for another ``grace`` seconds (stuck in the kernel). Never raises.
     """
     pgid = proc.pid  # a new session: the main process leads its own process group
     _signal_group(pgid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        _signal_group(pgid, signal.SIGKILL)
-        proc.wait(timeout=grace)
+    killed = False
     deadline = time.monotonic() + grace
-    while _group_alive(pgid):
+    while proc.poll() is None or _group_alive(pgid):
         if time.monotonic() > deadline:
+            if killed:
+                log.warning("Browser process group %s still has a live process after SIGKILL; leaving it", pgid)
+                return
             _signal_group(pgid, signal.SIGKILL)
-            deadline = time.monotonic() + grace
+            killed, deadline = True, time.monotonic() + grace
         time.sleep(0.05)
 
 
