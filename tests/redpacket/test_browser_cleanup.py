@@ -81,7 +81,9 @@ def test_screenshot_leaves_no_process_or_profile(chromium, private_tmp, tmp_path
 
 def test_screenshot_timeout_stops_every_chromium_process(chromium, private_tmp, tmp_path):
     png = tmp_path / "out" / "page.png"
-    ok, why = browser.screenshot(_page(tmp_path), png, chromium=chromium, timeout=0.3)
+    hang = tmp_path / "hang.html"  # a script that never returns: the screenshot can never be taken
+    hang.write_text("<!doctype html><html><body><script>for (;;) {}</script></body></html>", encoding="utf-8")
+    ok, why = browser.screenshot(hang, png, chromium=chromium, timeout=3)
     assert not ok and "did not finish within" in why
     assert not png.exists() and not any(png.parent.iterdir())  # no half-written PNG either
     assert _processes_using(private_tmp) == []
