@@ -27,6 +27,7 @@ import pytest
 from airflow.sdk.api.datamodels._generated import DagRun
 
 from tests.alerts.conftest import read_outbox
+from tests.churn.test_churn_rate_anomaly import day_rows  # 100 passing users a day, k churned
 from tests.helpers import insert
 from tests.reliability.pipelines import _use_connection, dag
 
@@ -40,21 +41,6 @@ STORES = [
          address=None, city="北京")
     for m, name in (("M_APPLE", "Apple"), ("M_LENOVO", "联想"))
 ]
-
-
-def day_rows(merchant: str, day: dt.date, users: int, churned: int):
-    """``users`` passing trials at 10:00; all but the first ``churned`` users buy at 10:30."""
-    trials, orders = [], []
-    for i in range(users):
-        user = f"u_{merchant}_{day:%m%d}_{i}"
-        at = dt.datetime.combine(day, dt.time(10, 0))
-        trials.append(dict(trial_id=f"T_{user}", user_pin=user, shop_id=f"S_{merchant}", trial_at=at,
-                           amount=1000.0, result="pass", reject_reason=None))
-        if i >= churned:
-            orders.append(dict(order_id=f"O_{user}", txn_id=None, user_pin=user, shop_id=f"S_{merchant}",
-                               paid_at=at + dt.timedelta(minutes=30), amount=1000.0, category="手机",
-                               gross_margin=10.0))
-    return trials, orders
 
 
 @pytest.fixture()

@@ -18,6 +18,7 @@ import datetime as dt
 import pytest
 
 from outfield import churn
+from tests.churn.test_churn_rules import order, trial
 from tests.helpers import insert, ts
 
 D = dt.date(2026, 6, 10)
@@ -35,16 +36,6 @@ STORES = [
          channel="online", address=None, city=None),
 ]
 CALIBRATED = [dict(shop_id="A_OFF1", city="北京", city_source="address", business_date=D)]
-
-
-def trial(tid, user, shop, at, result="pass", amount=5000.0):
-    return dict(trial_id=tid, user_pin=user, shop_id=shop, trial_at=ts(at), amount=amount, result=result,
-                reject_reason=None if result == "pass" else "风控拦截")
-
-
-def order(oid, user, shop, at, amount=5000.0):
-    return dict(order_id=oid, txn_id=None, user_pin=user, shop_id=shop, paid_at=ts(at), amount=amount,
-                category="手机", gross_margin=100.0)
 
 
 TRIALS = [
