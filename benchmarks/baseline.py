@@ -310,7 +310,7 @@ def calibration(con: Any, p: dict[str, Any]) -> tuple[dict[str, Any], float]:
         rows.append(("funnel_monotonic", shop, "stage_excess_users", float(max(ft[shop] - fp[shop], fo[shop] - ft[shop]))))
     rows.append(("funnel_monotonic", None, "shops_checked", float(len(shops))))
 
-    # source_freshness / source_volume (rows_by_day.sql): D's count, a repeated key once, a null key a row
+    # source_freshness / source_volume (rows_of_same_weekdays.sql): D's count, a repeated key once, a null key a row
     for t, key, _, _ in FACTS:
         n = float(day_rows[t][key].nunique() + day_rows[t][key].isna().sum())
         rows += [("source_freshness", t, "rows_of_day", n), ("source_volume", t, "rows_of_day", n)]

@@ -244,14 +244,16 @@ def check_freshness_volume(wh: Any, d: dt.date) -> list[checks.CheckResult]:
     min_history = int(setting("calibration", "volume_min_history", default=3))
     rel_floor = float(setting("calibration", "volume_min_rel_deviation", default=0.25))
     k = float(setting("calibration", "volume_mad_k", default=3.0))
-    d_start, d_end = day_bounds(d)
-    hist_start = d_start - dt.timedelta(days=7 * weeks)
     past_days = [d - dt.timedelta(days=7 * i) for i in range(1, weeks + 1)]
+    day_params: dict[str, Any] = {}
+    for i, day in enumerate([d, *past_days]):
+        day_params[f"day_{i}"] = day
+        day_params[f"start_{i}"], day_params[f"end_{i}"] = day_bounds(day)
     results: list[checks.CheckResult] = []
     errors: dict[str, str] = {}
     for table in FACT_TABLES:
         try:
-            rows = wh.query("calibration/rows_by_day.sql", {"hist_start": hist_start, "d_end": d_end},
+            rows = wh.query("calibration/rows_of_same_weekdays.sql", day_params, n_days=len(past_days) + 1,
                             table=table.name, key=table.key, ts_column=table.ts_column)
         except Exception as exc:  # noqa: BLE001 - one table's error must not hide the others
             errors[table.name] = _first_line(exc)
